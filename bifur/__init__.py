@@ -1,0 +1,29 @@
+"""bifur: bifurcation analysis of neuron models.
+
+Models are declared in sympy or as text, compiled once to numba, simulated, and
+analysed by continuation. See the README and ``notebooks/`` for a tour.
+
+Examples
+--------
+>>> import bifur
+>>> from bifur.models import hodgkin_huxley
+>>> [rest] = bifur.find_equilibria(hodgkin_huxley())
+>>> round(rest["V"], 3)
+-64.996
+"""
+from . import models
+from .codegen import CompiledModel, compile_model
+from .equilibria import Equilibrium, find_equilibria
+from .errors import BifurError, ModelError, SolverError, Status, StatusCode
+from .model import Model, Reset
+from .simulate import SpikeTrains, Trajectory, simulate, simulate_many
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Model", "Reset", "CompiledModel", "compile_model",
+    "simulate", "simulate_many", "Trajectory", "SpikeTrains",
+    "find_equilibria", "Equilibrium",
+    "BifurError", "ModelError", "SolverError", "Status", "StatusCode",
+    "models",
+]

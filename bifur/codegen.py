@@ -1,0 +1,352 @@
+"""Code generation: sympy model -> Python source -> numba functions, cached by model hash.
+
+Layers (as in Brian2):
+
+1. :mod:`bifur.symbolic` prepares expressions (removable singularities, derivatives);
+2. this module prints them, after common-subexpression elimination, as the source
+   of a small Python module, written to the cache directory;
+3. the module is imported; with ``backend="numba"`` every function is ``njit(cache=True)``
+   so a second process loads machine code from numba's cache, and even the sympy step
+   is skipped because the source file is already there.
+
+Numerical kernels (integrators, collocation, ...) live in bifur's own modules and take
+the model functions as their first arguments. Numba cannot cache a function compiled
+for a function argument, so the generated module also holds one thin wrapper per kernel
+that binds the model's functions as globals; those wrappers cache normally. Kernel
+modules list their kernels in a module-level ``__kernels__`` dict (name -> tuple of
+batched argument names for a parallel loop, or None).
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib
+import importlib.util
+import inspect
+import os
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+import numpy as np
+import sympy
+from sympy.printing.pycode import PythonCodePrinter
+
+from .errors import ModelError
+from .model import Model
+from .parse import sym
+from .symbolic import ExprelD, derivative_forms, remove_singularities
+
+__all__ = ["CompiledModel", "compile_model", "cache_dir", "KERNEL_MODULES", "MODEL_FUNCTIONS"]
+
+#: Modules whose ``__kernels__`` get a per-model wrapper in the generated code.
+KERNEL_MODULES: tuple[str, ...] = ("bifur.integrate",)
+
+#: Names of generated model functions that kernels may take as leading arguments.
+MODEL_FUNCTIONS = ("rhs_t_into", "jac_t_into", "rhs_into", "jac_into", "dfdp_into", "d2_into",
+                   "d3_into", "reset_g", "reset_dg_into", "reset_apply_into", "reset_jac_into")
+
+_lock = threading.Lock()
+_memory: dict[tuple[str, str], Any] = {}
+
+
+def cache_dir() -> Path:
+    """Directory of generated sources and numba's cache (``$XDG_CACHE_HOME/bifur`` or ``~/.cache/bifur``).
+
+    Falls back to a temporary directory when that location is not writable.
+    """
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    path = Path(base) / "bifur"
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / f".probe{os.getpid()}"
+        probe.write_text("")
+        probe.unlink()
+    except OSError:
+        path = Path(tempfile.gettempdir()) / f"bifur-cache-{os.getuid() if hasattr(os, 'getuid') else 0}"
+        path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+class _Printer(PythonCodePrinter):
+    """Prints sympy expressions with states as x[i], parameters as p[j]."""
+
+    def __init__(self, names: Mapping[str, str]):
+        super().__init__({"fully_qualified_modules": True, "standard": "python3"})
+        self._names = names
+
+    def _print_Symbol(self, expr):
+        return self._names.get(expr.name, expr.name)
+
+    def _print_Float(self, expr):
+        return repr(float(expr))
+
+    def _print_ExprelD(self, expr):
+        k, z = expr.args
+        return f"_exprel_d({int(k)}, {self._print(z)})"
+
+    def _print_Heaviside(self, expr):
+        return f"_heaviside({self._print(expr.args[0])})"
+
+    def _print_DiracDelta(self, expr):
+        return "0.0"
+
+    def _print_sign(self, expr):
+        return f"_sign({self._print(expr.args[0])})"
+
+    def _print_Abs(self, expr):
+        return f"abs({self._print(expr.args[0])})"
+
+
+def _emit(printer: _Printer, deco: str, name: str, args: str, targets: list[str],
+          exprs: list[sympy.Expr], fill: str | None = None) -> str:
+    """Source of one function assigning CSE-reduced expressions to targets ('return' allowed)."""
+    keep = [(t, e) for t, e in zip(targets, exprs) if not (e == 0 and fill is not None)]
+    lines = [deco, f"def {name}({args}):"] if deco else [f"def {name}({args}):"]
+    if fill is not None:
+        lines.append(f"    {fill}[:] = 0.0")
+    if keep:
+        repl, reduced = sympy.cse([e for _, e in keep], symbols=sympy.numbered_symbols("_c"), order="none")
+        lines += [f"    {s} = {printer.doprint(e)}" for s, e in repl]
+        for (t, _), e in zip(keep, reduced):
+            lines.append(f"    return {printer.doprint(e)}" if t == "return" else f"    {t} = {printer.doprint(e)}")
+    if len(lines) == (2 if deco else 1):
+        lines.append("    return None")
+    return "\n".join(lines)
+
+
+def _generator_hash() -> str:
+    """Hash of everything generated code depends on (this module, helpers, kernels, numba)."""
+    import numba
+    h = hashlib.sha256()
+    here = Path(__file__).parent
+    for f in ("codegen.py", "symbolic.py", "_runtime.py", "parse.py"):
+        h.update((here / f).read_bytes())
+    for mod in KERNEL_MODULES:
+        spec = importlib.util.find_spec(mod)
+        h.update(Path(spec.origin).read_bytes())
+    h.update(numba.__version__.encode())
+    return h.hexdigest()
+
+
+def _kernel_wrappers(deco: str) -> list[str]:
+    blocks = []
+    for modname in KERNEL_MODULES:
+        mod = importlib.import_module(modname)
+        for kname, batched in getattr(mod, "__kernels__", {}).items():
+            fn = getattr(mod, kname)
+            params = list(inspect.signature(getattr(fn, "py_func", fn)).parameters)
+            bound = [p for p in params if p in MODEL_FUNCTIONS]
+            if params[:len(bound)] != bound:
+                raise RuntimeError(f"kernel {modname}.{kname}: model functions must come first")
+            free = params[len(bound):]
+            # Model functions are passed as attributes of the module itself: numba can cache a
+            # function that passes ``_self.f`` to a kernel, but not one passing the global ``f``
+            # when f calls another jitted function (it reports "dynamic globals").
+            bound = [f"_self.{b}" for b in bound]
+            alias = f"_K_{kname}"
+            blocks.append(f"from {modname} import {kname} as {alias}")
+            if batched is None:
+                blocks.append(f"{deco}\ndef k_{kname}({', '.join(free)}):\n"
+                              f"    return {alias}({', '.join(bound + free)})")
+            else:
+                call = [f"{a}[_k]" if a in batched else a for a in free]
+                blocks.append(f"@_njit(cache=True, parallel=True, error_model='numpy')\ndef k_{kname}({', '.join(free)}):\n"
+                              f"    for _k in _prange({batched[0]}.shape[0]):\n"
+                              f"        {alias}({', '.join(bound + call)})")
+    return blocks
+
+
+def _generate_source(model: Model, backend: str) -> str:
+    states = [sym(n) for n in model.state_names]
+    params = [sym(n) for n in model.param_names]
+    n, m = len(states), len(params)
+    names = {s: f"x[{i}]" for i, s in enumerate(model.state_names)}
+    names.update({s: f"p[{j}]" for j, s in enumerate(model.param_names)})
+    names.update({f"u{i}": f"u[{i}]" for i in range(n)})
+    names.update({f"v{i}": f"v[{i}]" for i in range(n)})
+    names.update({f"w{i}": f"w[{i}]" for i in range(n)})
+    pr = _Printer(names)
+    deco = "@_njit(cache=True, error_model='numpy')" if backend == "numba" else ""
+    f = [remove_singularities(model.equations[s], states) for s in model.state_names]
+    forms = derivative_forms(f, states, params)
+    idx2 = [f"out[{i}, {j}]" for i in range(n) for j in range(n)]
+    idxp = [f"out[{i}, {j}]" for i in range(n) for j in range(m)]
+    outs = [f"out[{i}]" for i in range(n)]
+    src = [f"# Generated by bifur for model {model.name!r}; structure hash {model.structure_hash}.",
+           "# Do not edit: regenerated from the model when missing.",
+           "import math", "import numpy as np"]
+    if backend == "numba":
+        src += ["from numba import njit as _njit, prange as _prange",
+                "from bifur._runtime import exprel_d as _exprel_d, heaviside as _heaviside, sign as _sign"]
+    else:
+        src += ["from bifur._runtime import exprel_d as _nb_exprel_d, heaviside as _nb_heaviside, sign as _nb_sign",
+                "_exprel_d, _heaviside, _sign = _nb_exprel_d.py_func, _nb_heaviside.py_func, _nb_sign.py_func"]
+    src += [f"N_STATES = {n}", f"N_PARAMS = {m}", f"HAS_RESET = {model.reset is not None}"]
+    src.append(_emit(pr, deco, "rhs_t_into", "t, x, p, out", outs, forms.f, fill="out"))
+    src.append(_emit(pr, deco, "jac_t_into", "t, x, p, out", idx2, [e for r in forms.jac for e in r], fill="out"))
+    src.append(_emit(pr, deco, "dfdp_into", "x, p, out", idxp, [e for r in forms.dfdp for e in r], fill="out"))
+    src.append(_emit(pr, deco, "d2_into", "x, p, u, v, out", outs, forms.d2, fill="out"))
+    src.append(_emit(pr, deco, "d3_into", "x, p, u, v, w, out", outs, forms.d3, fill="out"))
+    r = model.reset
+    if r is not None:
+        g = remove_singularities(r.g, states)
+        new = [remove_singularities(r.new_values.get(s, sym(s)), states) for s in model.state_names]
+        src.append(_emit(pr, deco, "reset_g", "x, p", ["return"], [g]))
+        src.append(_emit(pr, deco, "reset_dg_into", "x, p, out", outs, [g.diff(s) for s in states], fill="out"))
+        src.append(_emit(pr, deco, "reset_apply_into", "x, p, out", outs, new, fill="out"))
+        src.append(_emit(pr, deco, "reset_jac_into", "x, p, out", idx2,
+                         [e.diff(s) for e in new for s in states], fill="out"))
+    else:
+        src.append(f"{deco}\ndef reset_g(x, p):\n    return -1.0")
+        for nm in ("reset_dg_into", "reset_apply_into", "reset_jac_into"):
+            src.append(f"{deco}\ndef {nm}(x, p, out):\n    out[:] = 0.0")
+    # convenience wrappers
+    src.append(f"{deco}\ndef rhs_into(x, p, out):\n    rhs_t_into(0.0, x, p, out)")
+    src.append(f"{deco}\ndef jac_into(x, p, out):\n    jac_t_into(0.0, x, p, out)")
+    alloc = {"rhs_t": ("t, x, p", f"np.empty({n})", "rhs_t_into(t, x, p, out)"),
+             "rhs": ("x, p", f"np.empty({n})", "rhs_t_into(0.0, x, p, out)"),
+             "jac_t": ("t, x, p", f"np.empty(({n}, {n}))", "jac_t_into(t, x, p, out)"),
+             "jac": ("x, p", f"np.empty(({n}, {n}))", "jac_t_into(0.0, x, p, out)"),
+             "dfdp": ("x, p", f"np.empty(({n}, {m}))", "dfdp_into(x, p, out)"),
+             "d2": ("x, p, u, v", f"np.empty({n})", "d2_into(x, p, u, v, out)"),
+             "d3": ("x, p, u, v, w", f"np.empty({n})", "d3_into(x, p, u, v, w, out)"),
+             "reset_dg": ("x, p", f"np.empty({n})", "reset_dg_into(x, p, out)"),
+             "reset_apply": ("x, p", f"np.empty({n})", "reset_apply_into(x, p, out)"),
+             "reset_jac": ("x, p", f"np.empty(({n}, {n}))", "reset_jac_into(x, p, out)")}
+    for fname, (args, make, call) in alloc.items():
+        src.append(f"{deco}\ndef {fname}({args}):\n    out = {make}\n    {call}\n    return out")
+    if backend == "numba":
+        src += ["import sys as _sys\n_self = _sys.modules[__name__]"]
+        src += _kernel_wrappers(deco)
+    return "\n\n".join(src) + "\n"
+
+
+def _load(path: Path, modname: str):
+    spec = importlib.util.spec_from_file_location(modname, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[modname] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _module_for(model: Model, backend: str):
+    key = (model.structure_hash, backend)
+    with _lock:
+        if key in _memory:
+            return _memory[key], 0.0
+        t0 = time.perf_counter()
+        stem = f"m_{model.structure_hash[:24]}_{_generator_hash()[:12]}_{backend}"
+        path = cache_dir() / f"{stem}.py"
+        if not path.exists():
+            source = _generate_source(model, backend)
+            tmp = path.with_suffix(f".tmp{os.getpid()}")
+            tmp.write_text(source)
+            os.replace(tmp, path)
+        module = _load(path, f"bifur_generated.{stem}")
+        _memory[key] = module
+        return module, time.perf_counter() - t0
+
+
+class CompiledModel:
+    """Fast functions of a :class:`~bifur.model.Model`.
+
+    Every function takes the state ``x`` (length n) and parameter vector ``p``
+    (ordered as ``param_names``): ``rhs(x, p)``, ``jac(x, p)`` (df/dx), ``dfdp(x, p)``
+    (n x n_params), ``d2(x, p, u, v)`` = D²f[u, v] and ``d3(x, p, u, v, w)`` = D³f[u, v, w];
+    ``*_into`` variants write into ``out``; ``rhs_t``/``jac_t`` take time first. Models
+    with a reset also have ``reset_g`` (event function, crossing zero upwards),
+    ``reset_dg``, ``reset_apply`` and ``reset_jac``.
+
+    Examples
+    --------
+    >>> from bifur.models import fitzhugh_nagumo
+    >>> cm = fitzhugh_nagumo().compile()
+    >>> x, p = cm.init_vector(), cm.param_vector(I=0.5)
+    >>> cm.jac(x, p).shape, cm.dfdp(x, p).shape
+    ((2, 2), (2, 4))
+    """
+
+    _FUNCS = ("rhs", "rhs_into", "rhs_t", "rhs_t_into", "jac", "jac_into", "jac_t", "jac_t_into",
+              "dfdp", "dfdp_into", "d2", "d2_into", "d3", "d3_into", "reset_g", "reset_dg",
+              "reset_dg_into", "reset_apply", "reset_apply_into", "reset_jac", "reset_jac_into")
+
+    def __init__(self, model: Model, backend: str, module: Any, seconds: float):
+        self.model = model
+        self.backend = backend
+        self.module = module
+        self.path = module.__file__
+        #: Seconds spent generating/importing the module in this process (0 if it was in memory).
+        self.load_seconds = seconds
+        for name in self._FUNCS:
+            setattr(self, name, getattr(module, name))
+        self.has_reset = bool(module.HAS_RESET)
+
+    # -- parameters and states --------------------------------------------------------
+    state_names = property(lambda self: self.model.state_names)
+    param_names = property(lambda self: self.model.param_names)
+    n_states = property(lambda self: self.model.n_states)
+    n_params = property(lambda self: len(self.model.param_names))
+
+    def param_vector(self, params: Mapping[str, float] | None = None, **overrides: float) -> np.ndarray:
+        """Parameter vector (ordered as ``param_names``): defaults, then ``params``, then keywords."""
+        vals = self.model.param_values({**(params or {}), **overrides})
+        return np.array([vals[k] for k in self.model.param_names], dtype=float)
+
+    def init_vector(self, init: Mapping[str, float] | None = None, **overrides: float) -> np.ndarray:
+        """State vector of initial values, updated by ``init`` and keywords."""
+        vals = dict(self.model.init)
+        for k, v in {**(init or {}), **overrides}.items():
+            self.model.check_state(k)
+            vals[k] = float(v)
+        return np.array([vals[k] for k in self.model.state_names], dtype=float)
+
+    def state_index(self, name: str) -> int:
+        return self.model.state_names.index(self.model.check_state(name))
+
+    def param_index(self, name: str) -> int:
+        return self.model.param_names.index(self.model.check_param(name))
+
+    def kernel(self, name: str) -> Callable:
+        """The per-model wrapper of a numerical kernel (numba backend only)."""
+        if self.backend != "numba":
+            raise ModelError(f"kernel {name!r} needs backend='numba'")
+        try:
+            return getattr(self.module, f"k_{name}")
+        except AttributeError:
+            raise ModelError(f"no kernel named {name!r}") from None
+
+    @property
+    def source(self) -> str:
+        """The generated Python source."""
+        return Path(self.path).read_text()
+
+    def __repr__(self) -> str:
+        return f"<CompiledModel {self.model.name!r} backend={self.backend} file={self.path}>"
+
+
+def compile_model(model: Model, backend: str = "numba") -> CompiledModel:
+    """Compile a model (cached in memory by structure hash and on disk).
+
+    Parameters
+    ----------
+    model : Model
+    backend : {"numba", "numpy"}
+        "numba" compiles every function with ``njit(cache=True)``; "numpy" runs the same
+        generated source as plain Python (for checking and debugging).
+
+    Examples
+    --------
+    >>> from bifur.models import hodgkin_huxley
+    >>> cm = compile_model(hodgkin_huxley(), backend="numpy")
+    >>> float(cm.rhs(cm.init_vector(V=-40.0), cm.param_vector())[1]) > 0
+    True
+    """
+    if not isinstance(model, Model):
+        raise ModelError(f"expected a bifur.Model, got {type(model).__name__}")
+    if backend not in ("numba", "numpy"):
+        raise ModelError(f"backend must be 'numba' or 'numpy', got {backend!r}")
+    module, seconds = _module_for(model, backend)
+    return CompiledModel(model, backend, module, seconds)

@@ -1,0 +1,48 @@
+"""``python -m bifur demo``: what bifur does, on the built-in models, in one command."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from .equilibria import find_equilibria
+from .models import hodgkin_huxley
+from .simulate import simulate
+
+
+def _save(fig: Figure, path: Path) -> None:
+    fig.savefig(path, dpi=120, bbox_inches="tight")
+    print(f"  figure written to {path.resolve()}")
+
+
+def run_demo(out: str | Path = "bifur_demo") -> list[Path]:
+    """Run the demo and return the paths of the figures written."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    hh = hodgkin_huxley()
+    print(hh)
+    t0 = time.perf_counter()
+    [rest] = find_equilibria(hh)
+    print(f"\nrest state at I=0: {rest}  ({time.perf_counter() - t0:.2f} s)")
+    print("  eigenvalues:", np.array2string(rest.eigenvalues, precision=4))
+    fig = Figure(figsize=(8, 4))
+    ax = fig.add_subplot()
+    for current in (0.0, 5.0, 10.0, 50.0):
+        t0 = time.perf_counter()
+        tr = simulate(hh, 100.0, params={"I": current}, dt=0.05)
+        rate = tr.rate_hz(20.0)
+        print(f"I = {current:5.1f} uA/cm2: {len(tr.spike_times)} spikes in 100 ms, rate {rate:.2f} Hz "
+              f"({time.perf_counter() - t0:.3f} s)")
+        ax.plot(tr.t, tr["V"], lw=1, label=f"I = {current:g}")
+    ax.axhline(rest["V"], color="k", ls=":", lw=0.8, label="rest (I = 0)")
+    ax.set_xlabel("t (ms)")
+    ax.set_ylabel("V (mV)")
+    ax.set_title("Hodgkin-Huxley: simulated voltage traces")
+    ax.legend(loc="upper right", fontsize=8)
+    path = out / "hh_traces.png"
+    _save(fig, path)
+    written.append(path)
+    return written

@@ -1,0 +1,191 @@
+"""Equilibria: Newton's method from several seeds, and the steady-state current-voltage relation."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping
+
+import numpy as np
+
+from .codegen import CompiledModel
+from .errors import ModelError
+from .model import Model
+
+__all__ = ["Equilibrium", "find_equilibria", "newton", "voltage_scan"]
+
+
+@dataclass(frozen=True)
+class Equilibrium:
+    """An equilibrium x* with f(x*, p) = 0.
+
+    Attributes
+    ----------
+    x : ndarray
+    params : dict
+    eigenvalues : ndarray (complex), sorted by decreasing real part
+    stable : bool
+        All eigenvalues have negative real part.
+    """
+
+    model: Model
+    x: np.ndarray
+    params: dict
+    eigenvalues: np.ndarray
+    stable: bool
+
+    def __getitem__(self, name: str) -> float:
+        return float(self.x[self.model.state_names.index(self.model.check_state(name))])
+
+    @property
+    def n_unstable(self) -> int:
+        """Number of eigenvalues with positive real part."""
+        return int(np.sum(self.eigenvalues.real > 0))
+
+    def __repr__(self) -> str:
+        xs = ", ".join(f"{n}={v:.6g}" for n, v in zip(self.model.state_names, self.x))
+        kind = "stable" if self.stable else f"unstable ({self.n_unstable} unstable eigenvalues)"
+        return f"Equilibrium({xs}; {kind})"
+
+
+def newton(cm: CompiledModel, x0: np.ndarray, p: np.ndarray, tol: float = 1e-11, max_iter: int = 50,
+           fixed: int | None = None) -> tuple[np.ndarray, bool]:
+    """Damped Newton for f(x, p) = 0 with the compiled Jacobian.
+
+    With ``fixed=i`` the i-th state is held at its value and equation i is dropped
+    (used by :func:`voltage_scan`). Returns (x, converged).
+    """
+    x = np.array(x0, dtype=float)
+    n = x.size
+    keep = np.arange(n) if fixed is None else np.delete(np.arange(n), fixed)
+    f = cm.rhs(x, p)[keep]
+    norm = np.linalg.norm(f)
+    for _ in range(max_iter):
+        if not np.isfinite(norm):
+            return x, False
+        J = cm.jac(x, p)[np.ix_(keep, keep)]
+        try:
+            dx = np.linalg.solve(J, -f)
+        except np.linalg.LinAlgError:
+            return x, False
+        lam = 1.0
+        while True:
+            xt = x.copy()
+            xt[keep] += lam * dx
+            ft = cm.rhs(xt, p)[keep]
+            nt = np.linalg.norm(ft)
+            if np.isfinite(nt) and (nt <= (1 - 1e-4 * lam) * norm or lam < 1e-3):
+                break
+            lam *= 0.5
+        x, f, norm = xt, ft, nt
+        scale = 1.0 + np.linalg.norm(x[keep])
+        if np.linalg.norm(lam * dx) <= tol * scale and norm <= 1e3 * tol * scale:
+            return x, True
+        if norm == 0.0:
+            return x, True
+    return x, bool(norm <= 1e3 * tol * (1.0 + np.linalg.norm(x)))
+
+
+def _default_voltage_range(model: Model) -> tuple[float, float]:
+    v0 = abs(model.init[model.voltage])
+    return (-120.0, 60.0) if v0 > 10 else (-5.0, 5.0)
+
+
+def voltage_scan(cm: CompiledModel, p: np.ndarray, v_range: tuple[float, float] | None = None,
+                 n: int = 361) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Solve every equation but the voltage one along a grid of voltages.
+
+    Returns (V grid, states (n x n_states), residual of the voltage equation). The
+    residual times the capacitance is the steady-state current that must be injected
+    to hold that voltage; its zeros are equilibria. Points where the other equations
+    have no solution get NaN.
+    """
+    model = cm.model
+    if model.voltage is None:
+        raise ModelError(f"model {model.name!r} declares no voltage state")
+    iv = model.state_names.index(model.voltage)
+    lo, hi = v_range or _default_voltage_range(model)
+    grid = np.linspace(lo, hi, n)
+    states = np.full((n, model.n_states), np.nan)
+    resid = np.full(n, np.nan)
+    guess = cm.init_vector()
+    for k, v in enumerate(grid):
+        guess[iv] = v
+        x, ok = newton(cm, guess, p, fixed=iv) if model.n_states > 1 else (guess.copy(), True)
+        if not ok:
+            guess = cm.init_vector()
+            guess[iv] = v
+            x, ok = newton(cm, guess, p, fixed=iv)
+        if ok:
+            states[k] = x
+            resid[k] = cm.rhs(x, p)[iv]
+            guess = x.copy()
+    return grid, states, resid
+
+
+def _seeds(cm: CompiledModel, p: np.ndarray) -> list[np.ndarray]:
+    model = cm.model
+    seeds = [cm.init_vector()]
+    if model.voltage is not None:
+        grid, states, resid = voltage_scan(cm, p)
+        for k in range(len(grid) - 1):
+            a, b = resid[k], resid[k + 1]
+            if np.isfinite(a) and np.isfinite(b) and (a == 0 or a * b < 0):
+                w = a / (a - b) if a != b else 0.0
+                seeds.append(states[k] + w * (states[k + 1] - states[k]))
+    try:
+        from .simulate import simulate
+        tr = simulate(model, 500.0 if model.time_unit != "1" else 200.0, params=dict(zip(model.param_names, p)),
+                      throw=False, max_steps=200_000)
+        if np.all(np.isfinite(tr.final_state)):
+            seeds.append(tr.final_state)
+    except ModelError:
+        pass
+    return seeds
+
+
+def find_equilibria(model: Model, params: Mapping[str, float] | None = None,
+                    seeds: list | None = None) -> list[Equilibrium]:
+    """All equilibria Newton's method finds from several seeds.
+
+    Seeds: ``model.init``, every sign change of the steady-state current along a
+    voltage scan (when the model declares its voltage), the end of a simulation, and
+    any ``seeds`` given. Results are deduplicated and sorted by voltage (or first state).
+    Reset models are analysed through their smooth part.
+
+    Parameters
+    ----------
+    model : Model
+    params : mapping, optional
+        Parameter values overriding the defaults.
+    seeds : list of arrays, optional
+        Extra starting points.
+
+    Returns
+    -------
+    list of Equilibrium
+
+    Examples
+    --------
+    >>> from bifur.models import hodgkin_huxley
+    >>> [eq] = find_equilibria(hodgkin_huxley())
+    >>> round(eq["V"], 6), eq.stable
+    (-64.996379, True)
+    """
+    cm = model.compile()
+    p = cm.param_vector(params)
+    all_seeds = _seeds(cm, p) + [np.asarray(s, dtype=float) for s in (seeds or [])]
+    found: list[np.ndarray] = []
+    for s in all_seeds:
+        x, ok = newton(cm, s, p)
+        if not ok or not np.all(np.isfinite(x)):
+            continue
+        if any(np.allclose(x, y, rtol=1e-7, atol=1e-9) for y in found):
+            continue
+        found.append(x)
+    key = model.state_names.index(model.voltage) if model.voltage else 0
+    found.sort(key=lambda x: x[key])
+    out = []
+    for x in found:
+        ev = np.linalg.eigvals(cm.jac(x, p))
+        ev = ev[np.lexsort((ev.imag, -ev.real))]
+        out.append(Equilibrium(model, x, model.param_values(params), ev, bool(np.all(ev.real < 0))))
+    return out

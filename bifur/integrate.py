@@ -1,0 +1,446 @@
+"""Numba integrators: Dormand-Prince 5(4) and a Rosenbrock 2(3) stiff method, with dense
+output, located spike events and instantaneous resets.
+
+Both methods produce, for each accepted step, a continuous extension written in
+Hairer's form ``y(θ) = r0 + θ(r1 + (1-θ)(r2 + θ(r3 + (1-θ) r4)))``: the 4th-order
+Shampine interpolant for DOPRI5 and the cubic Hermite interpolant (r4 = 0) for the
+Rosenbrock method. Events — an upward threshold crossing of the voltage, or of the
+reset function g(x, p) of a reduced model — are located on it by the Illinois method.
+
+The kernels take the model's generated functions as their first arguments; the
+generated module of each model binds them (see :mod:`bifur.codegen`).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+__all__ = ["solve", "spikes_one", "DOPRI5", "ROSENBROCK", "STATUS_TEXT"]
+
+#: Kernels wrapped per model by bifur.codegen (batched argument names for parallel loops).
+__kernels__ = {"solve": None, "spikes_one": ("x0", "p", "spk", "info")}
+
+DOPRI5 = 0
+ROSENBROCK = 1
+
+OK, MAX_STEPS, STEP_SMALL, NONFINITE, BUFFER_FULL = 0, 1, 2, 3, 4
+STATUS_TEXT = {OK: "success", MAX_STEPS: "max_steps reached", STEP_SMALL: "step size underflow",
+               NONFINITE: "non-finite right-hand side", BUFFER_FULL: "spike buffer full"}
+
+# Dormand-Prince 5(4) tableau (Hairer, Norsett & Wanner, Solving ODEs I)
+A21 = 0.2
+A31, A32 = 3.0 / 40.0, 9.0 / 40.0
+A41, A42, A43 = 44.0 / 45.0, -56.0 / 15.0, 32.0 / 9.0
+A51, A52, A53, A54 = 19372.0 / 6561.0, -25360.0 / 2187.0, 64448.0 / 6561.0, -212.0 / 729.0
+A61, A62, A63, A64, A65 = 9017.0 / 3168.0, -355.0 / 33.0, 46732.0 / 5247.0, 49.0 / 176.0, -5103.0 / 18656.0
+B1, B3, B4, B5, B6 = 35.0 / 384.0, 500.0 / 1113.0, 125.0 / 192.0, -2187.0 / 6784.0, 11.0 / 84.0
+C2, C3, C4, C5 = 0.2, 0.3, 0.8, 8.0 / 9.0
+E1, E3, E4, E5, E6, E7 = 71.0 / 57600.0, -71.0 / 16695.0, 71.0 / 1920.0, -17253.0 / 339200.0, 22.0 / 525.0, -1.0 / 40.0
+D1, D3, D4 = -12715105075.0 / 11282082432.0, 87487479700.0 / 32700410799.0, -10690763975.0 / 1880347072.0
+D5, D6, D7 = 701980252875.0 / 199316789632.0, -1453857185.0 / 822651844.0, 69997945.0 / 29380423.0
+# Rosenbrock 2(3) of Shampine & Reichelt (MATLAB ode23s)
+RD = 1.0 / (2.0 + math.sqrt(2.0))
+RE32 = 6.0 + math.sqrt(2.0)
+
+
+@njit(cache=True, error_model="numpy")
+def _lu_factor(a, piv):
+    """In-place LU with partial pivoting; returns False if singular."""
+    n = a.shape[0]
+    for k in range(n):
+        m = k
+        big = abs(a[k, k])
+        for i in range(k + 1, n):
+            if abs(a[i, k]) > big:
+                big = abs(a[i, k])
+                m = i
+        piv[k] = m
+        if big == 0.0 or not math.isfinite(big):
+            return False
+        if m != k:
+            for j in range(n):
+                a[k, j], a[m, j] = a[m, j], a[k, j]
+        inv = 1.0 / a[k, k]
+        for i in range(k + 1, n):
+            a[i, k] *= inv
+            f = a[i, k]
+            if f != 0.0:
+                for j in range(k + 1, n):
+                    a[i, j] -= f * a[k, j]
+    return True
+
+
+@njit(cache=True, error_model="numpy")
+def _lu_solve(lu, piv, b):
+    n = lu.shape[0]
+    for k in range(n):
+        m = piv[k]
+        if m != k:
+            b[k], b[m] = b[m], b[k]
+    for i in range(n):
+        s = b[i]
+        for j in range(i):
+            s -= lu[i, j] * b[j]
+        b[i] = s
+    for i in range(n - 1, -1, -1):
+        s = b[i]
+        for j in range(i + 1, n):
+            s -= lu[i, j] * b[j]
+        b[i] = s / lu[i, i]
+
+
+@njit(cache=True, error_model="numpy")
+def _dense(r, theta, out):
+    th1 = 1.0 - theta
+    for i in range(out.shape[0]):
+        out[i] = r[0, i] + theta * (r[1, i] + th1 * (r[2, i] + theta * (r[3, i] + th1 * r[4, i])))
+
+
+@njit(cache=True, error_model="numpy")
+def _errnorm(e, x, xn, rtol, atol):
+    s = 0.0
+    for i in range(x.shape[0]):
+        sc = atol + rtol * max(abs(x[i]), abs(xn[i]))
+        s += (e[i] / sc) ** 2
+    return math.sqrt(s / x.shape[0])
+
+
+@njit(cache=True, error_model="numpy")
+def _hermite(x, xn, f0, f1, h, r):
+    """Cubic Hermite coefficients in Hairer's form (r[4] = 0)."""
+    for i in range(x.shape[0]):
+        r[0, i] = x[i]
+        r[1, i] = xn[i] - x[i]
+        r[2, i] = h * f0[i] - r[1, i]
+        r[3, i] = r[1, i] - h * f1[i] - r[2, i]
+        r[4, i] = 0.0
+
+
+@njit(cache=True, error_model="numpy")
+def _dopri_step(rhs_t_into, t, x, h, p, k, xs, xn, err, r):
+    """One DOPRI5 step; k[0] must hold f(t, x) and k[6] receives f(t+h, xn). Returns the error norm input."""
+    n = x.shape[0]
+    for i in range(n):
+        xs[i] = x[i] + h * A21 * k[0, i]
+    rhs_t_into(t + C2 * h, xs, p, k[1])
+    for i in range(n):
+        xs[i] = x[i] + h * (A31 * k[0, i] + A32 * k[1, i])
+    rhs_t_into(t + C3 * h, xs, p, k[2])
+    for i in range(n):
+        xs[i] = x[i] + h * (A41 * k[0, i] + A42 * k[1, i] + A43 * k[2, i])
+    rhs_t_into(t + C4 * h, xs, p, k[3])
+    for i in range(n):
+        xs[i] = x[i] + h * (A51 * k[0, i] + A52 * k[1, i] + A53 * k[2, i] + A54 * k[3, i])
+    rhs_t_into(t + C5 * h, xs, p, k[4])
+    for i in range(n):
+        xs[i] = x[i] + h * (A61 * k[0, i] + A62 * k[1, i] + A63 * k[2, i] + A64 * k[3, i] + A65 * k[4, i])
+    rhs_t_into(t + h, xs, p, k[5])
+    for i in range(n):
+        xn[i] = x[i] + h * (B1 * k[0, i] + B3 * k[2, i] + B4 * k[3, i] + B5 * k[4, i] + B6 * k[5, i])
+    rhs_t_into(t + h, xn, p, k[6])
+    for i in range(n):
+        err[i] = h * (E1 * k[0, i] + E3 * k[2, i] + E4 * k[3, i] + E5 * k[4, i] + E6 * k[5, i] + E7 * k[6, i])
+        dx = xn[i] - x[i]
+        bspl = h * k[0, i] - dx
+        r[0, i] = x[i]
+        r[1, i] = dx
+        r[2, i] = bspl
+        r[3, i] = dx - h * k[6, i] - bspl
+        r[4, i] = h * (D1 * k[0, i] + D3 * k[2, i] + D4 * k[3, i] + D5 * k[4, i] + D6 * k[5, i] + D7 * k[6, i])
+
+
+@njit(cache=True, error_model="numpy")
+def _rosenbrock_step(rhs_t_into, jac_t_into, t, x, h, p, k, xs, xn, err, r, w, piv, autonomous):
+    """One step of the L-stable Rosenbrock 2(3) method; k[0] = f(t, x) on entry, k[6] = f(t+h, xn) on exit."""
+    n = x.shape[0]
+    jac_t_into(t, x, p, w)
+    tdot = k[5]
+    if autonomous:
+        tdot[:] = 0.0
+    else:
+        dt = 1e-7 * max(1.0, abs(t))
+        rhs_t_into(t + dt, x, p, tdot)
+        for i in range(n):
+            tdot[i] = (tdot[i] - k[0, i]) / dt
+    for i in range(n):
+        for j in range(n):
+            w[i, j] = -h * RD * w[i, j]
+        w[i, i] += 1.0
+    if not _lu_factor(w, piv):
+        return False
+    k1, k2, k3, f1 = k[1], k[2], k[3], k[4]
+    for i in range(n):
+        k1[i] = k[0, i] + h * RD * tdot[i]
+    _lu_solve(w, piv, k1)
+    for i in range(n):
+        xs[i] = x[i] + 0.5 * h * k1[i]
+    rhs_t_into(t + 0.5 * h, xs, p, f1)
+    for i in range(n):
+        k2[i] = f1[i] - k1[i]
+    _lu_solve(w, piv, k2)
+    for i in range(n):
+        k2[i] += k1[i]
+        xn[i] = x[i] + h * k2[i]
+    rhs_t_into(t + h, xn, p, k[6])
+    for i in range(n):
+        k3[i] = k[6, i] - RE32 * (k2[i] - f1[i]) - 2.0 * (k1[i] - k[0, i]) + h * RD * tdot[i]
+    _lu_solve(w, piv, k3)
+    for i in range(n):
+        err[i] = h / 6.0 * (k1[i] - 2.0 * k2[i] + k3[i])
+    _hermite(x, xn, k[0], k[6], h, r)
+    return True
+
+
+@njit(cache=True, error_model="numpy")
+def _locate(reset_g, r, p, vidx, thr, use_g, g0, g1, xs):
+    """Zero in (0, 1] of the event function along the dense output (Illinois method)."""
+    a, b = 0.0, 1.0
+    fa, fb = g0, g1
+    side = 0
+    for _ in range(200):
+        c = (a * fb - b * fa) / (fb - fa)
+        if not (a < c < b):
+            c = 0.5 * (a + b)
+        _dense(r, c, xs)
+        fc = reset_g(xs, p) if use_g else xs[vidx] - thr
+        if fc >= 0.0:
+            b, fb = c, fc
+            if side == 1:
+                fa *= 0.5
+            side = 1
+        else:
+            a, fa = c, fc
+            if side == -1:
+                fb *= 0.5
+            side = -1
+        if b - a < 1e-15 or fc == 0.0:
+            break
+    return b
+
+
+@njit(cache=True, error_model="numpy")
+def _initial_step(rhs_t_into, t, x, f0, p, rtol, atol, order, xs, f1, hmax):
+    n = x.shape[0]
+    d0 = 0.0
+    d1 = 0.0
+    for i in range(n):
+        sc = atol + rtol * abs(x[i])
+        d0 += (x[i] / sc) ** 2
+        d1 += (f0[i] / sc) ** 2
+    d0 = math.sqrt(d0 / n)
+    d1 = math.sqrt(d1 / n)
+    h0 = 1e-6 if (d0 < 1e-5 or d1 < 1e-5) else 0.01 * d0 / d1
+    h0 = min(h0, hmax)
+    for i in range(n):
+        xs[i] = x[i] + h0 * f0[i]
+    rhs_t_into(t + h0, xs, p, f1)
+    d2 = 0.0
+    for i in range(n):
+        sc = atol + rtol * abs(x[i])
+        d2 += ((f1[i] - f0[i]) / sc) ** 2
+    d2 = math.sqrt(d2 / n) / h0
+    if not math.isfinite(d2):
+        return 1e-3 * h0
+    if max(d1, d2) <= 1e-15:
+        h1 = max(1e-6, h0 * 1e-3)
+    else:
+        h1 = (0.01 / max(d1, d2)) ** (1.0 / (order + 1))
+    return min(100.0 * h0, h1, hmax)
+
+
+@njit(cache=True, error_model="numpy")
+def _grow(ts, xs, need):
+    if need <= ts.shape[0]:
+        return ts, xs
+    cap = max(2 * ts.shape[0], need)
+    nt = np.empty(cap)
+    nx = np.empty((cap, xs.shape[1]))
+    nt[:ts.shape[0]] = ts
+    nx[:ts.shape[0]] = xs
+    return nt, nx
+
+
+@njit(cache=True, error_model="numpy")
+def _all_finite(v):
+    for i in range(v.shape[0]):
+        if not math.isfinite(v[i]):
+            return False
+    return True
+
+
+@njit(cache=True, error_model="numpy")
+def _integrate(rhs_t_into, jac_t_into, reset_g, reset_apply_into, x0, p, t0, t_end, rtol, atol,
+               hmax, max_steps, method, vidx, thr, has_reset, autonomous, record, dt_out,
+               spk, t_count):
+    """Integrate from t0 to t_end; record the trajectory (record=1 every step, 2 on a dt_out grid).
+
+    Spike (or reset) times >= t_count are written into ``spk`` (as many as fit).
+    Returns (ts, xs, n_rec, n_spikes, status, t, x, nfev, n_steps).
+    """
+    n = x0.shape[0]
+    k = np.empty((7, n))
+    xs = np.empty(n)
+    xn = np.empty(n)
+    err = np.empty(n)
+    r = np.empty((5, n))
+    w = np.empty((n, n))
+    piv = np.empty(n, dtype=np.int64)
+    xe = np.empty(n)
+    x = x0.copy()
+    t = t0
+    cap = 1024 if record > 0 else 1
+    ts = np.empty(cap)
+    xrec = np.empty((cap, n))
+    nrec = 0
+    nspk = 0
+    status = OK
+    nfev = 0
+    nsteps = 0
+    order = 5 if method == DOPRI5 else 2
+    if record > 0:
+        ts[0] = t
+        xrec[0] = x
+        nrec = 1
+    n_out = 1
+    next_out = t0 + dt_out
+    rhs_t_into(t, x, p, k[0])
+    nfev += 1
+    if not (_all_finite(k[0]) and _all_finite(x)):
+        return ts, xrec, nrec, nspk, NONFINITE, t, x, nfev, nsteps
+    h = _initial_step(rhs_t_into, t, x, k[0], p, rtol, atol, order, xs, xn, hmax)
+    nfev += 1
+    use_g = has_reset
+    ev_prev = 0.0
+    if use_g:
+        ev_prev = reset_g(x, p)
+    elif vidx >= 0:
+        ev_prev = x[vidx] - thr
+    nan_seen = False
+    while t < t_end:
+        if nsteps >= max_steps:
+            status = MAX_STEPS
+            break
+        last = False
+        if t + h >= t_end:
+            h = t_end - t
+            last = True
+        hmin = 1e-14 * max(1.0, abs(t))
+        if h < hmin:
+            status = NONFINITE if nan_seen else STEP_SMALL
+            break
+        if method == DOPRI5:
+            _dopri_step(rhs_t_into, t, x, h, p, k, xs, xn, err, r)
+            nfev += 6
+            good = True
+        else:
+            good = _rosenbrock_step(rhs_t_into, jac_t_into, t, x, h, p, k, xs, xn, err, r, w, piv, autonomous)
+            nfev += 2
+        en = _errnorm(err, x, xn, rtol, atol) if good else np.inf
+        if not (en <= 1.0):  # also catches NaN
+            if not math.isfinite(en):
+                nan_seen = True
+                h *= 0.2
+            else:
+                h *= max(0.2, 0.9 * en ** (-1.0 / order))
+            continue
+        nan_seen = False
+        nsteps += 1
+        # event detection on the accepted step
+        ev_new = 0.0
+        if use_g:
+            ev_new = reset_g(xn, p)
+        elif vidx >= 0:
+            ev_new = xn[vidx] - thr
+        theta_ev = 2.0
+        if (use_g or vidx >= 0) and ev_prev < 0.0 and ev_new >= 0.0:
+            theta_ev = _locate(reset_g, r, p, vidx, thr, use_g, ev_prev, ev_new, xe)
+        # dense recording up to the event (or step end)
+        t_stop = t + min(theta_ev, 1.0) * h
+        if record == 2:
+            while next_out <= t_stop + 1e-12 * abs(t_stop) and next_out <= t_end:
+                ts, xrec = _grow(ts, xrec, nrec + 1)
+                _dense(r, (next_out - t) / h, xrec[nrec])
+                ts[nrec] = next_out
+                nrec += 1
+                n_out += 1
+                next_out = t0 + n_out * dt_out
+        if theta_ev <= 1.0:
+            te = t + theta_ev * h
+            _dense(r, theta_ev, xe)
+            if te >= t_count and nspk < spk.shape[0]:
+                spk[nspk] = te
+            if te >= t_count:
+                nspk += 1
+            if use_g:
+                if record == 1:
+                    ts, xrec = _grow(ts, xrec, nrec + 1)
+                    ts[nrec] = te
+                    xrec[nrec] = xe
+                    nrec += 1
+                reset_apply_into(xe, p, x)
+                t = te
+                if record > 0:
+                    ts, xrec = _grow(ts, xrec, nrec + 1)
+                    ts[nrec] = t
+                    xrec[nrec] = x
+                    nrec += 1
+                rhs_t_into(t, x, p, k[0])
+                nfev += 1
+                if not _all_finite(x):
+                    status = NONFINITE
+                    break
+                ev_prev = reset_g(x, p)
+                h = min(h, hmax)
+                continue
+        # accept the full step
+        t = t + h if not last else t_end
+        for i in range(n):
+            x[i] = xn[i]
+            k[0, i] = k[6, i]
+        ev_prev = ev_new
+        if record == 1:
+            ts, xrec = _grow(ts, xrec, nrec + 1)
+            ts[nrec] = t
+            xrec[nrec] = x
+            nrec += 1
+        if not _all_finite(k[0]):
+            status = NONFINITE
+            break
+        fac = 0.9 * en ** (-1.0 / order) if en > 0 else 10.0
+        h = min(hmax, h * min(10.0, max(0.2, fac)))
+    return ts, xrec, nrec, nspk, status, t, x, nfev, nsteps
+
+
+@njit(cache=True, error_model="numpy")
+def solve(rhs_t_into, jac_t_into, reset_g, reset_apply_into, x0, p, t0, t_end, rtol, atol, hmax,
+          max_steps, method, vidx, thr, has_reset, autonomous, record, dt_out, max_spikes):
+    """Integrate one trajectory; returns (t, x, spike_times, n_spikes, status, nfev, n_steps)."""
+    spk = np.empty(max_spikes)
+    ts, xs, nrec, nspk, status, t, x, nfev, nsteps = _integrate(
+        rhs_t_into, jac_t_into, reset_g, reset_apply_into, x0, p, t0, t_end, rtol, atol, hmax,
+        max_steps, method, vidx, thr, has_reset, autonomous, record, dt_out, spk, t0)
+    if record == 0:
+        ts[0] = t
+        xs[0] = x
+        nrec = 1
+    return ts[:nrec].copy(), xs[:nrec].copy(), spk[:min(nspk, max_spikes)].copy(), nspk, status, nfev, nsteps
+
+
+@njit(cache=True, error_model="numpy")
+def spikes_one(rhs_t_into, jac_t_into, reset_g, reset_apply_into, x0, p, t_end, t_count, rtol, atol,
+               hmax, max_steps, method, vidx, thr, has_reset, autonomous, spk, info):
+    """Spike times (from t_count on) of one run, for batched parallel use.
+
+    info receives [n_spikes, status, nfev, n_steps, final t]."""
+    ts, xs, nrec, nspk, status, t, x, nfev, nsteps = _integrate(
+        rhs_t_into, jac_t_into, reset_g, reset_apply_into, x0, p, 0.0, t_end, rtol, atol, hmax,
+        max_steps, method, vidx, thr, has_reset, autonomous, 0, 1.0, spk, t_count)
+    if status == OK and nspk > spk.shape[0]:
+        status = BUFFER_FULL
+    info[0] = nspk
+    info[1] = status
+    info[2] = nfev
+    info[3] = nsteps
+    info[4] = t
