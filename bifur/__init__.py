@@ -11,7 +11,9 @@ Examples
 >>> round(rest["V"], 3)
 -64.996
 """
-from . import models
+from . import models, plot
+from .branch import Branch, SpecialPoint, load_branch
+from .continuation import ContinuationSettings, continue_equilibria
 from .codegen import CompiledModel, compile_model
 from .equilibria import Equilibrium, find_equilibria
 from .errors import BifurError, ModelError, SolverError, Status, StatusCode
@@ -24,6 +26,7 @@ __all__ = [
     "Model", "Reset", "CompiledModel", "compile_model",
     "simulate", "simulate_many", "Trajectory", "SpikeTrains",
     "find_equilibria", "Equilibrium",
+    "continue_equilibria", "ContinuationSettings", "Branch", "SpecialPoint", "load_branch",
     "BifurError", "ModelError", "SolverError", "Status", "StatusCode",
-    "models",
+    "models", "plot",
 ]

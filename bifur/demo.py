@@ -7,8 +7,10 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
+from .continuation import continue_equilibria
 from .equilibria import find_equilibria
 from .models import hodgkin_huxley
+from .plot import diagram
 from .simulate import simulate
 
 
@@ -43,6 +45,24 @@ def run_demo(out: str | Path = "bifur_demo") -> list[Path]:
     ax.set_title("Hodgkin-Huxley: simulated voltage traces")
     ax.legend(loc="upper right", fontsize=8)
     path = out / "hh_traces.png"
+    _save(fig, path)
+    written.append(path)
+
+    t0 = time.perf_counter()
+    eq = continue_equilibria(hh, "I", (0.0, 200.0))
+    print(f"\nequilibrium branch of HH over I in [0, 200]: {len(eq)} points "
+          f"({time.perf_counter() - t0:.3f} s); {eq.status.message}")
+    for sp in eq.special_points:
+        d = sp.data
+        print(f"  {sp.kind} at I = {sp.param:.10g}: V = {sp.x[0]:.6f} mV, period {d['period']:.6f} ms, "
+              f"l1 = {d['l1']:.6g} ({d['criticality']})")
+    fig = Figure(figsize=(7, 4.5))
+    ax = fig.add_subplot()
+    diagram(eq, y="V", ax=ax)
+    ax.set_xlabel("I (uA/cm2)")
+    ax.set_ylabel("V (mV)")
+    ax.set_title("Hodgkin-Huxley equilibria (stable solid, unstable dashed)")
+    path = out / "hh_diagram.png"
     _save(fig, path)
     written.append(path)
     return written

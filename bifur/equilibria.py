@@ -121,7 +121,7 @@ def voltage_scan(cm: CompiledModel, p: np.ndarray, v_range: tuple[float, float] 
     return grid, states, resid
 
 
-def _seeds(cm: CompiledModel, p: np.ndarray) -> list[np.ndarray]:
+def _seeds(cm: CompiledModel, p: np.ndarray, simulate_seed: bool) -> list[np.ndarray]:
     model = cm.model
     seeds = [cm.init_vector()]
     if model.voltage is not None:
@@ -131,6 +131,8 @@ def _seeds(cm: CompiledModel, p: np.ndarray) -> list[np.ndarray]:
             if np.isfinite(a) and np.isfinite(b) and (a == 0 or a * b < 0):
                 w = a / (a - b) if a != b else 0.0
                 seeds.append(states[k] + w * (states[k + 1] - states[k]))
+    if not simulate_seed:
+        return seeds
     try:
         from .simulate import simulate
         tr = simulate(model, 500.0 if model.time_unit != "1" else 200.0, params=dict(zip(model.param_names, p)),
@@ -143,7 +145,7 @@ def _seeds(cm: CompiledModel, p: np.ndarray) -> list[np.ndarray]:
 
 
 def find_equilibria(model: Model, params: Mapping[str, float] | None = None,
-                    seeds: list | None = None) -> list[Equilibrium]:
+                    seeds: list | None = None, simulate_seed: bool = True) -> list[Equilibrium]:
     """All equilibria Newton's method finds from several seeds.
 
     Seeds: ``model.init``, every sign change of the steady-state current along a
@@ -158,6 +160,8 @@ def find_equilibria(model: Model, params: Mapping[str, float] | None = None,
         Parameter values overriding the defaults.
     seeds : list of arrays, optional
         Extra starting points.
+    simulate_seed : bool
+        Also start Newton from the end of a simulation (compiles the integrator on first use).
 
     Returns
     -------
@@ -172,7 +176,7 @@ def find_equilibria(model: Model, params: Mapping[str, float] | None = None,
     """
     cm = model.compile()
     p = cm.param_vector(params)
-    all_seeds = _seeds(cm, p) + [np.asarray(s, dtype=float) for s in (seeds or [])]
+    all_seeds = _seeds(cm, p, simulate_seed) + [np.asarray(s, dtype=float) for s in (seeds or [])]
     found: list[np.ndarray] = []
     for s in all_seeds:
         x, ok = newton(cm, s, p)

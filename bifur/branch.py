@@ -1,0 +1,292 @@
+"""Branch and SpecialPoint: plain records of a continuation, saved losslessly as npz + JSON."""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import ModelError, Status, StatusCode
+from .model import TIME_UNITS
+
+__all__ = ["Branch", "SpecialPoint", "load_branch"]
+
+#: Labels of special points (AUTO / MatCont conventions, plus SNIC and HOM for cycle-branch ends).
+LABELS = ("LP", "H", "BP", "LPC", "PD", "NS", "BPC", "SNIC", "HOM", "BT", "CP", "GH", "ZH", "HH")
+
+
+@dataclass
+class SpecialPoint:
+    """A located special point on a branch.
+
+    Attributes
+    ----------
+    kind : str
+        "LP" (fold), "H" (Hopf), "BP" (branch point), "LPC", "PD", "NS", "SNIC", "HOM", ...
+    param : float
+        Parameter value.
+    x : ndarray
+        State (for cycles: the point at phase 0).
+    index : int
+        Position on the branch (the point itself is stored there).
+    data : dict
+        Kind-specific results (e.g. ``omega``, ``period``, ``l1``, ``criticality`` for "H").
+    param_name : str
+    bracket : tuple
+        Parameter values of the two branch points between which it was located.
+    precision : float
+        Width of the final location bracket in the parameter.
+    """
+
+    kind: str
+    param: float
+    x: np.ndarray
+    index: int
+    data: dict = field(default_factory=dict)
+    param_name: str = ""
+    bracket: tuple = (math.nan, math.nan)
+    precision: float = math.nan
+
+    def __repr__(self) -> str:
+        extra = ""
+        if "criticality" in self.data:
+            extra = f", {self.data['criticality']}"
+        if "period" in self.data and self.kind != "H":
+            extra += f", T={self.data['period']:.8g}"
+        return f"SpecialPoint({self.kind} at {self.param_name}={self.param:.10g}{extra})"
+
+
+class Branch:
+    """A continued branch: points (parameter, state), per-point arrays, special points and status.
+
+    Attributes
+    ----------
+    kind : str
+        "equilibrium", "cycle", ...
+    param_name : str
+    param : ndarray (N,)
+    x : ndarray (N, n_states)
+        States (for cycles, the point at phase 0).
+    stable : ndarray of bool (N,)
+    arrays : dict of ndarray
+        Other per-point arrays: ``eigenvalues``, ``n_unstable`` for equilibria; ``period``,
+        ``multipliers``, ``precision``, ``max``, ``min``, ... for cycles.
+    special_points : list of SpecialPoint
+    status : Status
+        Why the continuation stopped (with advice when it failed).
+    params : dict
+        Values of the other parameters.
+
+    Examples
+    --------
+    >>> import bifur
+    >>> from bifur.models import hodgkin_huxley
+    >>> br = bifur.continue_equilibria(hodgkin_huxley(), "I", (0.0, 200.0))
+    >>> [sp.kind for sp in br.special_points]
+    ['H', 'H']
+    >>> bool(br.stable[0]), bool(br.stable[-1])
+    (True, True)
+    """
+
+    def __init__(self, kind: str, param_name: str, param: np.ndarray, x: np.ndarray, stable: np.ndarray,
+                 special_points: list[SpecialPoint], status: Status, state_names: tuple[str, ...],
+                 params: dict, time_unit: str = "ms", arrays: dict[str, np.ndarray] | None = None,
+                 model: Any = None, meta: dict | None = None):
+        self.kind = kind
+        self.param_name = param_name
+        self.param = np.asarray(param, dtype=float)
+        self.x = np.asarray(x, dtype=float)
+        self.stable = np.asarray(stable, dtype=bool)
+        self.special_points = list(special_points)
+        self.status = status
+        self.state_names = tuple(state_names)
+        self.params = dict(params)
+        self.time_unit = time_unit
+        self.arrays = dict(arrays or {})
+        self.model = model
+        self.meta = dict(meta or {})
+
+    # -- access ------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return self.param.size
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        if name == self.param_name:
+            return self.param
+        if name in self.state_names:
+            return self.x[:, self.state_names.index(name)]
+        if name in self.arrays:
+            return self.arrays[name]
+        raise KeyError(f"{name!r} is not a state, the parameter or an array of this branch "
+                       f"(states: {', '.join(self.state_names)}; arrays: {', '.join(self.arrays)})")
+
+    def special(self, kind: str) -> list[SpecialPoint]:
+        """Special points of one kind, in branch order."""
+        return [sp for sp in self.special_points if sp.kind == kind]
+
+    @property
+    def eigenvalues(self) -> np.ndarray:
+        return self.arrays["eigenvalues"]
+
+    @property
+    def period(self) -> np.ndarray:
+        return self.arrays["period"]
+
+    @property
+    def frequency_hz(self) -> np.ndarray:
+        """Frequency in Hz (1/period converted with the model's time unit)."""
+        return 1.0 / (self.arrays["period"] * TIME_UNITS[self.time_unit])
+
+    @property
+    def multipliers(self) -> np.ndarray:
+        return self.arrays["multipliers"]
+
+    @property
+    def precision(self) -> np.ndarray:
+        return self.arrays["precision"]
+
+    def max(self, name: str) -> np.ndarray:
+        """Per-point maximum of a state over the cycle (the state itself for equilibria)."""
+        return self._extreme("max", name)
+
+    def min(self, name: str) -> np.ndarray:
+        """Per-point minimum of a state over the cycle (the state itself for equilibria)."""
+        return self._extreme("min", name)
+
+    def _extreme(self, which: str, name: str) -> np.ndarray:
+        if name not in self.state_names:
+            raise KeyError(f"{name!r} is not a state ({', '.join(self.state_names)})")
+        if which in self.arrays:
+            return self.arrays[which][:, self.state_names.index(name)]
+        return self[name]
+
+    def orbit(self, i: int):
+        """The periodic orbit at point ``i`` of a cycle branch, as a :class:`bifur.Cycle`."""
+        from .cycle import Cycle
+        if self.kind != "cycle":
+            raise ModelError("orbit() is defined for cycle branches only")
+        return Cycle.from_branch(self, i)
+
+    def to_dataframe(self):
+        """A pandas DataFrame with one row per point (pandas is imported on demand)."""
+        import pandas as pd
+        cols: dict[str, Any] = {self.param_name: self.param}
+        for j, s in enumerate(self.state_names):
+            cols[s] = self.x[:, j]
+        cols["stable"] = self.stable
+        for k, v in self.arrays.items():
+            if v.ndim == 1:
+                cols[k] = v
+            elif k in ("max", "min"):
+                for j, s in enumerate(self.state_names):
+                    cols[f"{k}_{s}"] = v[:, j]
+        return pd.DataFrame(cols)
+
+    def __repr__(self) -> str:
+        sps = ", ".join(f"{sp.kind}@{sp.param:.6g}" for sp in self.special_points)
+        lo, hi = (self.param.min(), self.param.max()) if len(self) else (math.nan, math.nan)
+        return (f"<Branch {self.kind}: {len(self)} points, {self.param_name} in [{lo:.6g}, {hi:.6g}], "
+                f"special points [{sps}]; status: {self.status.message}>")
+
+    # -- persistence -------------------------------------------------------------------
+    def save(self, path: str | Path) -> Path:
+        """Write the branch to ``path`` (``.npz`` added if missing): arrays in npz, the rest as JSON.
+
+        Lossless: floats are written exactly, no pickle is used. Read back with :func:`load_branch`.
+        """
+        path = Path(path)
+        if path.suffix != ".npz":
+            path = path.with_suffix(path.suffix + ".npz") if path.suffix else path.with_suffix(".npz")
+        arrays = {"param": self.param, "x": self.x, "stable": self.stable}
+        arrays.update({f"a_{k}": v for k, v in self.arrays.items()})
+        sps = []
+        for i, sp in enumerate(self.special_points):
+            arrays[f"sp{i}_x"] = np.asarray(sp.x)
+            sps.append({"kind": sp.kind, "param": sp.param, "index": sp.index, "param_name": sp.param_name,
+                        "bracket": list(sp.bracket), "precision": sp.precision, "data": _encode(sp.data)})
+        model = None
+        if self.model is not None:
+            from .serialize import model_to_dict
+            model = model_to_dict(self.model)
+        meta = {"format": "bifur-branch-1", "kind": self.kind, "param_name": self.param_name,
+                "state_names": list(self.state_names), "params": self.params, "time_unit": self.time_unit,
+                "status": {"code": self.status.code.value, "message": self.status.message},
+                "special_points": sps, "meta": _encode(self.meta), "model": model}
+        arrays["__meta__"] = np.array(json.dumps(meta))
+        np.savez(path, **arrays)
+        return path
+
+
+def _encode(obj: Any) -> Any:
+    """JSON-encodable form of nested data with numpy arrays, complex numbers and non-finite floats."""
+    if isinstance(obj, dict):
+        return {str(k): _encode(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_encode(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        if np.iscomplexobj(obj):
+            return {"__ndarray__": _encode(obj.real.tolist()), "imag": _encode(obj.imag.tolist()),
+                    "shape": list(obj.shape)}
+        return {"__ndarray__": _encode(obj.tolist()), "dtype": str(obj.dtype), "shape": list(obj.shape)}
+    if isinstance(obj, (complex, np.complexfloating)):
+        return {"__complex__": [_encode(float(obj.real)), _encode(float(obj.imag))]}
+    if isinstance(obj, (bool, np.bool_)):
+        return bool(obj)
+    if isinstance(obj, (int, np.integer)):
+        return int(obj)
+    if isinstance(obj, (float, np.floating)):
+        f = float(obj)
+        return f if math.isfinite(f) else {"__float__": repr(f)}
+    return obj
+
+
+def _decode(obj: Any) -> Any:
+    if isinstance(obj, list):
+        return [_decode(v) for v in obj]
+    if not isinstance(obj, dict):
+        return obj
+    if "__ndarray__" in obj:
+        real = np.array(_decode(obj["__ndarray__"]), dtype=float if "imag" in obj else obj["dtype"])
+        if "imag" in obj:
+            real = real + 1j * np.array(_decode(obj["imag"]), dtype=float)
+        return real.reshape(obj["shape"])
+    if "__complex__" in obj:
+        re, im = (_decode(v) for v in obj["__complex__"])
+        return complex(re, im)
+    if "__float__" in obj:
+        return float(obj["__float__"])
+    return {k: _decode(v) for k, v in obj.items()}
+
+
+def load_branch(path: str | Path) -> Branch:
+    """Read a branch written by :meth:`Branch.save` (no pickle involved).
+
+    Examples
+    --------
+    >>> import bifur, tempfile, os
+    >>> from bifur.models import fitzhugh_nagumo
+    >>> br = bifur.continue_equilibria(fitzhugh_nagumo(), "I", (0.0, 2.0))
+    >>> p = br.save(os.path.join(tempfile.mkdtemp(), "fhn"))
+    >>> bool(np.array_equal(bifur.load_branch(p).param, br.param))
+    True
+    """
+    with np.load(Path(path), allow_pickle=False) as f:
+        meta = json.loads(str(f["__meta__"]))
+        if meta.get("format") != "bifur-branch-1":
+            raise ModelError(f"{path} is not a bifur branch file")
+        arrays = {k[2:]: f[k] for k in f.files if k.startswith("a_")}
+        sps = []
+        for i, s in enumerate(meta["special_points"]):
+            sps.append(SpecialPoint(s["kind"], s["param"], f[f"sp{i}_x"], s["index"], _decode(s["data"]),
+                                    s["param_name"], tuple(s["bracket"]), s["precision"]))
+        model = None
+        if meta.get("model") is not None:
+            from .serialize import model_from_dict
+            model = model_from_dict(meta["model"])
+        status = Status(StatusCode(meta["status"]["code"]), meta["status"]["message"])
+        return Branch(meta["kind"], meta["param_name"], f["param"], f["x"], f["stable"], sps, status,
+                      tuple(meta["state_names"]), meta["params"], meta["time_unit"], arrays, model,
+                      _decode(meta["meta"]))

@@ -1,0 +1,5 @@
+"""Continuation: one engine (:mod:`.engine`) and its problems (equilibria, cycles, ...)."""
+from .engine import ContinuationSettings, Problem, continuation
+from .equilibria import EquilibriumProblem, continue_equilibria
+
+__all__ = ["ContinuationSettings", "Problem", "continuation", "EquilibriumProblem", "continue_equilibria"]

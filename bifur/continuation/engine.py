@@ -1,0 +1,451 @@
+"""The one continuation loop: pseudo-arclength predictor-corrector with events.
+
+A *problem* (equilibria, limit cycles, fixed points of reset maps, ...) describes a
+curve F(z) = 0, F: R^N -> R^(N-1), whose last unknown is the continuation parameter.
+It supplies the residual, the Jacobian (dense or sparse, or its own type together with
+:meth:`Problem.solve_bordered`), per-point records, continuous test functions and how to
+describe the special points where they vanish. :func:`continuation` does the rest,
+once for every problem: tangent predictor, Newton corrector on the bordered (Keller)
+system, step adaptation, parameter bounds, event detection by sign changes and event
+location by the Illinois (modified secant) method along the arclength.
+"""
+from __future__ import annotations
+
+import math
+import sys
+import time
+from dataclasses import dataclass, field, replace
+from typing import Any, Sequence
+
+import numpy as np
+import scipy.linalg
+import scipy.sparse
+import scipy.sparse.linalg
+
+from ..branch import SpecialPoint
+from ..errors import Status, StatusCode
+
+__all__ = ["ContinuationSettings", "Problem", "continuation", "Point", "RawBranch"]
+
+
+@dataclass(frozen=True)
+class ContinuationSettings:
+    """Settings of :func:`continuation` (immutable; use ``dataclasses.replace`` or ``.with_``).
+
+    Attributes
+    ----------
+    ds : float or None
+        Initial step (arclength in the problem's weighted norm). None: ``ds_max / 5``.
+    ds_min : float or None
+        Smallest step before giving up. None: ``1e-7 * ds_max``.
+    ds_max : float or None
+        Largest step. None: 2 % of the width of the parameter range.
+    max_steps : int
+        Maximum number of points per direction.
+    newton_tol : float
+        Newton converges when the update and residual are below ``newton_tol`` (relative).
+    newton_max_iter : int
+        Newton iterations per corrector before the step is halved.
+    grow, shrink : float
+        Step factors after a fast convergence / a failure.
+    fast_iter : int
+        A corrector that converged in at most this many iterations grows the step.
+    max_turn : float
+        Largest angle (radians) between consecutive tangents; a sharper turn halves the step.
+    detect_events : bool
+        Detect and locate special points.
+    locate_tol : float
+        Events are located to this relative precision in the parameter.
+    direction : {"both", "forward", "backward"}
+        "forward" is towards increasing parameter at the start point.
+    """
+
+    ds: float | None = None
+    ds_min: float | None = None
+    ds_max: float | None = None
+    max_steps: int = 1000
+    newton_tol: float = 1e-10
+    newton_max_iter: int = 10
+    grow: float = 1.5
+    shrink: float = 0.5
+    fast_iter: int = 3
+    max_turn: float = 0.5
+    detect_events: bool = True
+    locate_tol: float = 1e-10
+    direction: str = "both"
+
+    def with_(self, **changes: Any) -> "ContinuationSettings":
+        """A copy with some fields changed."""
+        return replace(self, **changes)
+
+    def resolved(self, width: float) -> "ContinuationSettings":
+        """Fill the step-size defaults from the width of the parameter range."""
+        ds_max = self.ds_max if self.ds_max is not None else 0.02 * width
+        ds = self.ds if self.ds is not None else ds_max / 5
+        ds_min = self.ds_min if self.ds_min is not None else 1e-7 * ds_max
+        if not (0 < ds_min <= ds <= ds_max):
+            raise ValueError(f"need 0 < ds_min <= ds <= ds_max, got {ds_min}, {ds}, {ds_max}")
+        if self.direction not in ("both", "forward", "backward"):
+            raise ValueError(f"direction must be 'both', 'forward' or 'backward', got {self.direction!r}")
+        return replace(self, ds=ds, ds_min=ds_min, ds_max=ds_max)
+
+
+@dataclass
+class Point:
+    """A converged point: unknowns, unit tangent, problem record and test-function values."""
+
+    z: np.ndarray
+    tangent: np.ndarray
+    record: dict
+    tests: np.ndarray
+    special: SpecialPoint | None = None
+
+
+@dataclass
+class RawBranch:
+    """Output of :func:`continuation`: points in branch order and the final status."""
+
+    points: list[Point]
+    status: Status
+    statuses: dict = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+class Problem:
+    """Interface of a continuation problem. Subclasses implement the first four methods.
+
+    The unknown vector z ends with the continuation parameter (``z[-1]``).
+    """
+
+    #: Labels of the test functions returned by :meth:`test_functions`.
+    event_kinds: tuple[str, ...] = ()
+    param_name: str = "p"
+
+    def residual(self, z: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def jacobian(self, z: np.ndarray) -> Any:
+        """dF/dz, (N-1) x N: dense array, scipy sparse matrix, or anything solve_bordered accepts."""
+        raise NotImplementedError
+
+    def record(self, z: np.ndarray) -> dict:
+        """Per-point data stored on the branch (eigenvalues, stability, ...)."""
+        return {}
+
+    def test_functions(self, z: np.ndarray, tangent: np.ndarray, record: dict) -> np.ndarray:
+        """Continuous functions whose sign changes mark special points (one per event kind)."""
+        return np.zeros(0)
+
+    def special_point(self, kind: str, z: np.ndarray, tangent: np.ndarray, record: dict) -> SpecialPoint | None:
+        """Describe a located special point, or return None to discard it (e.g. a neutral saddle)."""
+        return SpecialPoint(kind, float(z[-1]), z[:-1].copy(), -1, {}, self.param_name)
+
+    def weights(self, z: np.ndarray) -> np.ndarray | None:
+        """Weights of the arclength norm (None: Euclidean)."""
+        return None
+
+    def accept(self, z: np.ndarray, tangent: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Hook after a point is accepted (e.g. mesh adaptation); may return transformed vectors."""
+        return z, tangent
+
+    def check_end(self, points: Sequence[Point]) -> tuple[Status, SpecialPoint | None] | None:
+        """Return a status (and an end point) to stop this direction, e.g. a diverging period."""
+        return None
+
+    # -- linear algebra (override for structured Jacobians) -----------------------------
+    def solve_bordered(self, J: Any, row: np.ndarray, rhs: np.ndarray, rhs_last: float) -> np.ndarray:
+        """Solve [J; row^T] d = [rhs; rhs_last]."""
+        if scipy.sparse.issparse(J):
+            A = scipy.sparse.vstack([J, scipy.sparse.csr_matrix(row)], format="csc")
+            return scipy.sparse.linalg.splu(A).solve(np.append(rhs, rhs_last))
+        A = np.vstack([J, row])
+        return scipy.linalg.solve(A, np.append(rhs, rhs_last), check_finite=False)
+
+    def bordered_determinant_sign(self, J: Any, row: np.ndarray) -> float:
+        """Sign of det [J; row^T] (the branch-point test function); dense default."""
+        A = np.vstack([J.toarray() if scipy.sparse.issparse(J) else J, row])
+        sign, _ = np.linalg.slogdet(A)
+        return float(sign)
+
+
+class _Newton:
+    """Corrector on F(z) = 0, row·z = target, and tangent computation, for one problem."""
+
+    def __init__(self, problem: Problem, settings: ContinuationSettings):
+        self.pb = problem
+        self.st = settings
+        self.nsolve = 0
+
+    def correct(self, z: np.ndarray, row: np.ndarray, target: float) -> tuple[np.ndarray, bool, int]:
+        z = z.copy()
+        tol = self.st.newton_tol
+        prev = math.inf
+        for it in range(1, self.st.newton_max_iter + 1):
+            F = self.pb.residual(z)
+            if not np.all(np.isfinite(F)):
+                return z, False, it
+            J = self.pb.jacobian(z)
+            try:
+                d = self.pb.solve_bordered(J, row, -F, target - row @ z)
+            except (np.linalg.LinAlgError, RuntimeError, ValueError):
+                return z, False, it
+            self.nsolve += 1
+            if not np.all(np.isfinite(d)):
+                return z, False, it
+            z += d
+            step = np.linalg.norm(d)
+            if step <= tol * (1.0 + np.linalg.norm(z)):
+                Fn = self.pb.residual(z)
+                if np.all(np.isfinite(Fn)) and np.linalg.norm(Fn) <= 1e3 * tol * (1.0 + np.linalg.norm(z)):
+                    return z, True, it
+            if it > 2 and step > 2.0 * prev:
+                return z, False, it  # diverging
+            prev = step
+        return z, False, self.st.newton_max_iter
+
+    def tangent(self, z: np.ndarray, guess: np.ndarray, w: np.ndarray | None) -> np.ndarray:
+        J = self.pb.jacobian(z)
+        row = guess * (w if w is not None else 1.0)
+        t = self.pb.solve_bordered(J, row, np.zeros(z.size - 1), 1.0)
+        return t / _wnorm(t, w)
+
+
+def _wnorm(v: np.ndarray, w: np.ndarray | None) -> float:
+    return float(math.sqrt(v @ (v * w) if w is not None else v @ v))
+
+
+def _crosses(a: np.ndarray, b: np.ndarray) -> list[int]:
+    return [k for k in range(min(a.size, b.size)) if np.isfinite(a[k] * b[k]) and a[k] * b[k] < 0]
+
+
+class _Progress:
+    def __init__(self, enabled: bool, label: str):
+        self.enabled, self.label, self.last = enabled, label, 0.0
+
+    def update(self, n: int, p: float, name: str, force: bool = False) -> None:
+        now = time.perf_counter()
+        if self.enabled and (force or now - self.last > 0.2):
+            self.last = now
+            sys.stderr.write(f"\r[bifur] {self.label}: {n} points, {name}={p:.6g}   ")
+            sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\n")
+
+
+def _fmt(name: str, p: float) -> str:
+    return f"{name}={p:.8g}"
+
+
+def _run_direction(problem: Problem, start: Point, sign: float, settings: ContinuationSettings,
+                   bounds: tuple[float, float], newton: _Newton, progress: _Progress,
+                   n_done: int) -> tuple[list[Point], Status]:
+    """Continue from ``start`` in one direction; returns the new points (start excluded)."""
+    name = problem.param_name
+    lo, hi = bounds
+    tau = sign * start.tangent  # test functions may depend on the orientation (LP, BP): recompute
+    prev = Point(start.z, tau, start.record, problem.test_functions(start.z, tau, start.record))
+    out: list[Point] = []
+    ds = settings.ds
+    for _ in range(settings.max_steps):
+        w = problem.weights(prev.z)
+        row = prev.tangent * (w if w is not None else 1.0)
+        z_pred = prev.z + ds * prev.tangent
+        z_new, ok, iters = newton.correct(z_pred, row, row @ prev.z + ds)
+        tau = None
+        if ok:
+            try:
+                tau = newton.tangent(z_new, prev.tangent, w)
+            except (np.linalg.LinAlgError, RuntimeError, ValueError):
+                ok = False
+        if ok:
+            cos = float(np.clip((tau * (w if w is not None else 1.0)) @ prev.tangent, -1, 1))
+            if cos < 0:  # keep orientation
+                tau, cos = -tau, -cos
+            ok = math.acos(cos) <= settings.max_turn or ds <= 4 * settings.ds_min
+        if not ok:
+            ds *= settings.shrink
+            if ds < settings.ds_min:
+                p = float(prev.z[-1])
+                return out, Status(StatusCode.STEP_TOO_SMALL,
+                                   f"step size reached ds_min={settings.ds_min:.3g} at {_fmt(name, p)} "
+                                   "without convergence: try a smaller ds_max or ds_min, check the model "
+                                   "near this point (a singularity, or NaN in the right-hand side)")
+            continue
+        p_new = float(z_new[-1])
+        # parameter bounds: end exactly on the boundary
+        if p_new < lo or p_new > hi:
+            bound = lo if p_new < lo else hi
+            if abs(prev.z[-1] - bound) <= 1e-12 * max(1.0, abs(bound)):
+                return out, Status(StatusCode.PARAM_BOUND, f"reached the end of the parameter range, "
+                                   f"{_fmt(name, bound)}")
+            frac = (bound - prev.z[-1]) / (p_new - prev.z[-1])
+            e_p = np.zeros_like(z_new)
+            e_p[-1] = 1.0
+            z_b, ok_b, _ = newton.correct(prev.z + frac * (z_new - prev.z), e_p, bound)
+            if ok_b:
+                tau_b = newton.tangent(z_b, prev.tangent, w)
+                rec = problem.record(z_b)
+                pt = Point(z_b, tau_b, rec, problem.test_functions(z_b, tau_b, rec))
+                if settings.detect_events:
+                    out += _events(problem, prev, pt, settings, newton)
+                out.append(pt)
+            return out, Status(StatusCode.PARAM_BOUND, f"reached the end of the parameter range, {_fmt(name, bound)}")
+        rec = problem.record(z_new)
+        pt = Point(z_new, tau, rec, problem.test_functions(z_new, tau, rec))
+        if settings.detect_events:
+            out += _events(problem, prev, pt, settings, newton)
+        z_acc, tau_acc = problem.accept(z_new, tau)
+        if z_acc is not z_new:
+            pt = Point(z_acc, tau_acc, pt.record, pt.tests)
+        out.append(pt)
+        progress.update(n_done + len(out), p_new, name)
+        end = problem.check_end(out if out else [start])
+        if end is not None:
+            status, sp = end
+            if sp is not None:
+                out[-1].special = sp
+            return out, status
+        if _closed(start, pt, ds, len(out)):
+            return out, Status(StatusCode.CLOSED_LOOP, f"the branch closed on itself at {_fmt(name, p_new)}")
+        if iters <= settings.fast_iter:
+            ds = min(settings.ds_max, ds * settings.grow)
+        elif iters >= settings.newton_max_iter - 2:
+            ds = max(settings.ds_min, ds * settings.shrink)
+        prev = pt
+    p = float(prev.z[-1])
+    return out, Status(StatusCode.MAX_STEPS, f"max_steps={settings.max_steps} reached at {_fmt(name, p)}: "
+                       "raise settings.max_steps or ds_max to go further")
+
+
+def _closed(start: Point, pt: Point, ds: float, n: int) -> bool:
+    return n > 10 and np.linalg.norm(pt.z - start.z) < 0.5 * ds and pt.tangent @ start.tangent > 0.9
+
+
+def _events(problem: Problem, a: Point, b: Point, settings: ContinuationSettings, newton: _Newton) -> list[Point]:
+    """Locate every test function that changed sign between a and b; return the special points in order."""
+    found: list[tuple[float, Point]] = []
+    for k in _crosses(a.tests, b.tests):
+        kind = problem.event_kinds[k]
+        loc = _locate(problem, a, b, k, settings, newton)
+        if loc is None:
+            continue
+        s, pt, bracket, prec = loc
+        sp = problem.special_point(kind, pt.z, pt.tangent, pt.record)
+        if sp is None:
+            continue
+        sp.bracket, sp.precision = bracket, prec
+        pt.special = sp
+        found.append((s, pt))
+    found.sort(key=lambda item: item[0])
+    return [pt for _, pt in found]
+
+
+def _locate(problem: Problem, a: Point, b: Point, k: int, settings: ContinuationSettings, newton: _Newton):
+    """Illinois iteration on the arclength s between a (s=0) and b for the k-th test function."""
+    w = problem.weights(a.z)
+    row = a.tangent * (w if w is not None else 1.0)
+    s_b = float(row @ (b.z - a.z))
+    sa, fa, sb, fb = 0.0, float(a.tests[k]), s_b, float(b.tests[k])
+    pa, pb = float(a.z[-1]), float(b.z[-1])
+    best = b
+    side = 0
+    scale = max(1.0, abs(pa))
+    for _ in range(60):
+        s = (sa * fb - sb * fa) / (fb - fa) if fb != fa else 0.5 * (sa + sb)
+        if not (min(sa, sb) < s < max(sa, sb)):
+            s = 0.5 * (sa + sb)
+        z, ok, _ = newton.correct(a.z + s * a.tangent, row, row @ a.z + s)
+        if not ok:
+            return None
+        tau = newton.tangent(z, a.tangent, w)
+        rec = problem.record(z)
+        tests = problem.test_functions(z, tau, rec)
+        f = float(tests[k])
+        best = Point(z, tau, rec, tests)
+        if f == 0.0:
+            pa = pb = float(z[-1])
+            break
+        if f * fa < 0:
+            sb, fb, pb = s, f, float(z[-1])
+            if side == -1:
+                fa *= 0.5
+            side = -1
+        else:
+            sa, fa, pa = s, f, float(z[-1])
+            if side == 1:
+                fb *= 0.5
+            side = 1
+        if abs(pb - pa) <= settings.locate_tol * scale and abs(sb - sa) <= 1e-6 * abs(s_b):
+            break
+    bracket = (min(pa, pb), max(pa, pb))
+    return abs(float(row @ (best.z - a.z))), best, bracket, abs(pb - pa)
+
+
+def continuation(problem: Problem, z0: np.ndarray, bounds: tuple[float, float],
+                 settings: ContinuationSettings | None = None, progress: bool = False,
+                 label: str = "continuation") -> RawBranch:
+    """Continue the solution curve of ``problem`` through ``z0`` (already converged) within bounds.
+
+    Parameters
+    ----------
+    problem : Problem
+    z0 : ndarray
+        Starting point (its last entry is the parameter).
+    bounds : (float, float)
+        Parameter range; each direction stops on its boundary.
+    settings : ContinuationSettings, optional
+        Defaults are resolved from the width of ``bounds``.
+    progress : bool
+        Print a progress line on stderr.
+
+    Returns
+    -------
+    RawBranch
+        Points in order of increasing arclength (backward points first, reversed), and a status
+        combining both directions.
+    """
+    t0 = time.perf_counter()
+    lo, hi = float(min(bounds)), float(max(bounds))
+    settings = (settings or ContinuationSettings()).resolved(hi - lo)
+    newton = _Newton(problem, settings)
+    w = problem.weights(z0)
+    e_p = np.zeros_like(z0)
+    e_p[-1] = 1.0
+    try:
+        tau0 = newton.tangent(z0, e_p, w)
+    except (np.linalg.LinAlgError, RuntimeError, ValueError):
+        rng = np.random.default_rng(0)
+        tau0 = newton.tangent(z0, e_p + 1e-3 * rng.normal(size=z0.size), w)
+    if tau0[-1] < 0:
+        tau0 = -tau0
+    rec0 = problem.record(z0)
+    start = Point(z0.copy(), tau0, rec0, problem.test_functions(z0, tau0, rec0))
+    prog = _Progress(progress, label)
+    fwd: list[Point] = []
+    bwd: list[Point] = []
+    statuses = {}
+    if settings.direction in ("both", "forward"):
+        fwd, statuses["forward"] = _run_direction(problem, start, 1.0, settings, (lo, hi), newton, prog, 0)
+    if settings.direction in ("both", "backward"):
+        bwd, statuses["backward"] = _run_direction(problem, start, -1.0, settings, (lo, hi), newton, prog, len(fwd))
+    prog.close()
+    for pt in bwd:
+        pt.tangent = -pt.tangent
+    points = bwd[::-1] + [start] + fwd
+    status = _combine(statuses)
+    return RawBranch(points, status, statuses, time.perf_counter() - t0)
+
+
+def _combine(statuses: dict[str, Status]) -> Status:
+    if not statuses:
+        return Status.success()
+    bad = [s for s in statuses.values() if not s.ok]
+    if bad:
+        msg = "; ".join(f"{d}: {s.message}" for d, s in statuses.items())
+        return Status(bad[0].code, msg)
+    codes = {s.code for s in statuses.values()}
+    code = StatusCode.PARAM_BOUND if codes == {StatusCode.PARAM_BOUND} else next(
+        s.code for s in statuses.values() if s.code != StatusCode.PARAM_BOUND)
+    return Status(code, "; ".join(f"{d}: {s.message}" for d, s in statuses.items()))
