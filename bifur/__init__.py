@@ -13,7 +13,8 @@ Examples
 """
 from . import models, plot
 from .branch import Branch, SpecialPoint, load_branch
-from .continuation import ContinuationSettings, continue_equilibria
+from .continuation import ContinuationSettings, continue_cycles, continue_equilibria
+from .cycle import Cycle, find_cycle
 from .codegen import CompiledModel, compile_model
 from .equilibria import Equilibrium, find_equilibria
 from .errors import BifurError, ModelError, SolverError, Status, StatusCode
@@ -27,6 +28,7 @@ __all__ = [
     "simulate", "simulate_many", "Trajectory", "SpikeTrains",
     "find_equilibria", "Equilibrium",
     "continue_equilibria", "ContinuationSettings", "Branch", "SpecialPoint", "load_branch",
+    "continue_cycles", "find_cycle", "Cycle",
     "BifurError", "ModelError", "SolverError", "Status", "StatusCode",
     "models", "plot",
 ]

@@ -39,6 +39,8 @@ class SpecialPoint:
         Parameter values of the two branch points between which it was located.
     precision : float
         Width of the final location bracket in the parameter.
+    params : dict
+        All parameter values at the point (the continuation parameter included).
     """
 
     kind: str
@@ -49,6 +51,7 @@ class SpecialPoint:
     param_name: str = ""
     bracket: tuple = (math.nan, math.nan)
     precision: float = math.nan
+    params: dict = field(default_factory=dict)
 
     def __repr__(self) -> str:
         extra = ""
@@ -122,6 +125,14 @@ class Branch:
             return self.arrays[name]
         raise KeyError(f"{name!r} is not a state, the parameter or an array of this branch "
                        f"(states: {', '.join(self.state_names)}; arrays: {', '.join(self.arrays)})")
+
+    def at(self, value: float, stable: bool | None = None) -> np.ndarray:
+        """Indices of the points inserted exactly at parameter ``value`` (requested with ``at=``),
+        optionally only the stable (True) or unstable (False) ones."""
+        mask = (self.param == value) & self.arrays.get("user", np.ones(len(self), dtype=bool))
+        if stable is not None:
+            mask &= self.stable == stable
+        return np.flatnonzero(mask)
 
     def special(self, kind: str) -> list[SpecialPoint]:
         """Special points of one kind, in branch order."""
@@ -206,7 +217,8 @@ class Branch:
         for i, sp in enumerate(self.special_points):
             arrays[f"sp{i}_x"] = np.asarray(sp.x)
             sps.append({"kind": sp.kind, "param": sp.param, "index": sp.index, "param_name": sp.param_name,
-                        "bracket": list(sp.bracket), "precision": sp.precision, "data": _encode(sp.data)})
+                        "bracket": list(sp.bracket), "precision": sp.precision, "data": _encode(sp.data),
+                        "params": sp.params})
         model = None
         if self.model is not None:
             from .serialize import model_to_dict
@@ -281,7 +293,7 @@ def load_branch(path: str | Path) -> Branch:
         sps = []
         for i, s in enumerate(meta["special_points"]):
             sps.append(SpecialPoint(s["kind"], s["param"], f[f"sp{i}_x"], s["index"], _decode(s["data"]),
-                                    s["param_name"], tuple(s["bracket"]), s["precision"]))
+                                    s["param_name"], tuple(s["bracket"]), s["precision"], s.get("params", {})))
         model = None
         if meta.get("model") is not None:
             from .serialize import model_from_dict

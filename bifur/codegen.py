@@ -42,7 +42,7 @@ from .symbolic import ExprelD, derivative_forms, remove_singularities
 __all__ = ["CompiledModel", "compile_model", "cache_dir", "KERNEL_MODULES", "MODEL_FUNCTIONS"]
 
 #: Modules whose ``__kernels__`` get a per-model wrapper in the generated code.
-KERNEL_MODULES: tuple[str, ...] = ("bifur.integrate",)
+KERNEL_MODULES: tuple[str, ...] = ("bifur.integrate", "bifur.continuation.collocation")
 
 #: Names of generated model functions that kernels may take as leading arguments.
 MODEL_FUNCTIONS = ("rhs_t_into", "jac_t_into", "rhs_into", "jac_into", "dfdp_into", "d2_into",
@@ -118,15 +118,13 @@ def _emit(printer: _Printer, deco: str, name: str, args: str, targets: list[str]
 
 
 def _generator_hash() -> str:
-    """Hash of everything generated code depends on (this module, helpers, kernels, numba)."""
+    """Hash of everything generated code depends on (bifur's sources, numba's version)."""
     import numba
     h = hashlib.sha256()
     here = Path(__file__).parent
-    for f in ("codegen.py", "symbolic.py", "_runtime.py", "parse.py"):
-        h.update((here / f).read_bytes())
-    for mod in KERNEL_MODULES:
-        spec = importlib.util.find_spec(mod)
-        h.update(Path(spec.origin).read_bytes())
+    for f in sorted(here.rglob("*.py")):  # kernels and the helpers they call live anywhere in bifur
+        h.update(f.relative_to(here).as_posix().encode())
+        h.update(f.read_bytes())
     h.update(numba.__version__.encode())
     return h.hexdigest()
 

@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
-from .continuation import continue_equilibria
+from .continuation import continue_cycles, continue_equilibria
 from .equilibria import find_equilibria
 from .models import hodgkin_huxley
-from .plot import diagram
+from .plot import diagram, period
 from .simulate import simulate
 
 
@@ -56,12 +56,24 @@ def run_demo(out: str | Path = "bifur_demo") -> list[Path]:
         d = sp.data
         print(f"  {sp.kind} at I = {sp.param:.10g}: V = {sp.x[0]:.6f} mV, period {d['period']:.6f} ms, "
               f"l1 = {d['l1']:.6g} ({d['criticality']})")
-    fig = Figure(figsize=(7, 4.5))
-    ax = fig.add_subplot()
-    diagram(eq, y="V", ax=ax)
-    ax.set_xlabel("I (uA/cm2)")
-    ax.set_ylabel("V (mV)")
-    ax.set_title("Hodgkin-Huxley equilibria (stable solid, unstable dashed)")
+    t0 = time.perf_counter()
+    cyc = continue_cycles(hh, eq.special("H")[0], "I", (0.0, 200.0))
+    print(f"\ncycle branch from the lower Hopf point: {len(cyc)} points ({time.perf_counter() - t0:.2f} s); "
+          f"{cyc.status.message}")
+    for sp in cyc.special_points:
+        extra = f", period {sp.data['period']:.6f} ms" if "period" in sp.data else ""
+        print(f"  {sp.kind} at I = {sp.param:.10g}{extra}")
+    stable = cyc.param[cyc.stable]
+    print(f"  stable cycles (repetitive firing) for I in [{stable.min():.6g}, {stable.max():.6g}]")
+    fig = Figure(figsize=(11, 4.5))
+    ax1, ax2 = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)
+    diagram([eq, cyc], y="V", ax=ax1)
+    ax1.set_xlabel("I (uA/cm2)")
+    ax1.set_ylabel("V (mV)")
+    ax1.set_title("Hodgkin-Huxley: equilibria and cycles (max/min of V)")
+    period(cyc, ax=ax2, frequency=True)
+    ax2.set_xlabel("I (uA/cm2)")
+    ax2.set_title("frequency along the cycle branch")
     path = out / "hh_diagram.png"
     _save(fig, path)
     written.append(path)

@@ -17,6 +17,8 @@ import math
 import numpy as np
 from numba import njit
 
+from ._linalg import lu_factor as _lu_factor, lu_solve as _lu_solve
+
 __all__ = ["solve", "spikes_one", "DOPRI5", "ROSENBROCK", "STATUS_TEXT"]
 
 #: Kernels wrapped per model by bifur.codegen (batched argument names for parallel loops).
@@ -43,52 +45,6 @@ D5, D6, D7 = 701980252875.0 / 199316789632.0, -1453857185.0 / 822651844.0, 69997
 # Rosenbrock 2(3) of Shampine & Reichelt (MATLAB ode23s)
 RD = 1.0 / (2.0 + math.sqrt(2.0))
 RE32 = 6.0 + math.sqrt(2.0)
-
-
-@njit(cache=True, error_model="numpy")
-def _lu_factor(a, piv):
-    """In-place LU with partial pivoting; returns False if singular."""
-    n = a.shape[0]
-    for k in range(n):
-        m = k
-        big = abs(a[k, k])
-        for i in range(k + 1, n):
-            if abs(a[i, k]) > big:
-                big = abs(a[i, k])
-                m = i
-        piv[k] = m
-        if big == 0.0 or not math.isfinite(big):
-            return False
-        if m != k:
-            for j in range(n):
-                a[k, j], a[m, j] = a[m, j], a[k, j]
-        inv = 1.0 / a[k, k]
-        for i in range(k + 1, n):
-            a[i, k] *= inv
-            f = a[i, k]
-            if f != 0.0:
-                for j in range(k + 1, n):
-                    a[i, j] -= f * a[k, j]
-    return True
-
-
-@njit(cache=True, error_model="numpy")
-def _lu_solve(lu, piv, b):
-    n = lu.shape[0]
-    for k in range(n):
-        m = piv[k]
-        if m != k:
-            b[k], b[m] = b[m], b[k]
-    for i in range(n):
-        s = b[i]
-        for j in range(i):
-            s -= lu[i, j] * b[j]
-        b[i] = s
-    for i in range(n - 1, -1, -1):
-        s = b[i]
-        for j in range(i + 1, n):
-            s -= lu[i, j] * b[j]
-        b[i] = s / lu[i, i]
 
 
 @njit(cache=True, error_model="numpy")

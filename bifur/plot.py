@@ -126,6 +126,17 @@ def period(branches: Branch | Iterable[Branch], ax=None, *, frequency: bool = Fa
            labels: bool = True) -> list:
     """Period (or frequency in Hz with ``frequency=True``) along cycle branches; unstable dashed.
 
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import bifur
+    >>> from bifur.models import hodgkin_huxley
+    >>> cyc = bifur.find_cycle(hodgkin_huxley(), params={"I": 20.0})
+    >>> br = bifur.continue_cycles(hodgkin_huxley(), cyc, "I", (15.0, 25.0))
+    >>> len(bifur.plot.period(br)) >= 1
+    True
+
     """
     ax = _axes(ax)
     artists: list = []

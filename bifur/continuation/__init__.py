@@ -1,5 +1,7 @@
 """Continuation: one engine (:mod:`.engine`) and its problems (equilibria, cycles, ...)."""
 from .engine import ContinuationSettings, Problem, continuation
+from .cycles import CycleProblem, continue_cycles
 from .equilibria import EquilibriumProblem, continue_equilibria
 
-__all__ = ["ContinuationSettings", "Problem", "continuation", "EquilibriumProblem", "continue_equilibria"]
+__all__ = ["ContinuationSettings", "Problem", "continuation", "EquilibriumProblem", "continue_equilibria",
+           "CycleProblem", "continue_cycles"]

@@ -25,7 +25,7 @@ import scipy.sparse.linalg
 from ..branch import SpecialPoint
 from ..errors import Status, StatusCode
 
-__all__ = ["ContinuationSettings", "Problem", "continuation", "Point", "RawBranch"]
+__all__ = ["ContinuationSettings", "Problem", "continuation", "correct_at_fixed_param", "Point", "RawBranch"]
 
 
 @dataclass(frozen=True)
@@ -99,6 +99,7 @@ class Point:
     record: dict
     tests: np.ndarray
     special: SpecialPoint | None = None
+    user: bool = False  # inserted at a parameter value requested with ``at``
 
 
 @dataclass
@@ -148,9 +149,21 @@ class Problem:
         """Hook after a point is accepted (e.g. mesh adaptation); may return transformed vectors."""
         return z, tangent
 
-    def check_end(self, points: Sequence[Point]) -> tuple[Status, SpecialPoint | None] | None:
-        """Return a status (and an end point) to stop this direction, e.g. a diverging period."""
+    def check_end(self, points: Sequence[Point]) -> tuple[Status, list[Point]] | None:
+        """Return a status (and points to append, possibly carrying special points) to stop this
+        direction, e.g. at a diverging period; may also attach a special point to ``points[-1]``."""
         return None
+
+    def begin_direction(self, start: Point) -> Point:
+        """Hook called before each direction (restore state changed by the previous one)."""
+        return start
+
+    def terminal_status(self, sp: SpecialPoint) -> Status:
+        """Status when a special point marked ``data["terminal"]`` ends the branch."""
+        return Status(StatusCode.SUCCESS, f"branch ended at {sp.kind} ({sp.param_name}={sp.param:.10g})")
+
+    #: Stop when the branch returns to its start (disable when points live on changing meshes).
+    closed_loop_check: bool = True
 
     # -- linear algebra (override for structured Jacobians) -----------------------------
     def solve_bordered(self, J: Any, row: np.ndarray, rhs: np.ndarray, rhs_last: float) -> np.ndarray:
@@ -238,12 +251,49 @@ def _fmt(name: str, p: float) -> str:
     return f"{name}={p:.8g}"
 
 
+def _at_param(problem: Problem, a: Point, b: Point, value: float, newton: _Newton, w) -> Point | None:
+    """The point of the branch between a and b whose parameter equals ``value`` (natural-parameter corrector)."""
+    frac = (value - a.z[-1]) / (b.z[-1] - a.z[-1])
+    e_p = np.zeros_like(a.z)
+    e_p[-1] = 1.0
+    z, ok, _ = newton.correct(a.z + frac * (b.z - a.z), e_p, value)
+    if not ok:
+        return None
+    z[-1] = value
+    tau = newton.tangent(z, a.tangent, w)
+    rec = problem.record(z)
+    return Point(z, tau, rec, problem.test_functions(z, tau, rec))
+
+
+def _user_points(problem: Problem, a: Point, b: Point, at: np.ndarray, newton: _Newton, w) -> list[Point]:
+    """Points at the requested parameter values in (p_a, p_b] (or [p_b, p_a))."""
+    pa, pb = float(a.z[-1]), float(b.z[-1])
+    if at.size == 0 or pa == pb:
+        return []
+    lo, hi = min(pa, pb), max(pa, pb)
+    vals = at[(at > lo) & (at < hi)]
+    out = []
+    for v in sorted(vals, key=lambda v: abs(v - pa)):
+        pt = _at_param(problem, a, b, float(v), newton, w)
+        if pt is not None:
+            pt.user = True
+            out.append(pt)
+    return out
+
+
+def _merge(a: Point, inserted: list[Point], w) -> list[Point]:
+    """Order points inserted between a and the next point by arclength from a."""
+    row = a.tangent * (w if w is not None else 1.0)
+    return sorted(inserted, key=lambda pt: float(row @ (pt.z - a.z)))
+
+
 def _run_direction(problem: Problem, start: Point, sign: float, settings: ContinuationSettings,
                    bounds: tuple[float, float], newton: _Newton, progress: _Progress,
-                   n_done: int) -> tuple[list[Point], Status]:
+                   n_done: int, at: np.ndarray) -> tuple[list[Point], Status]:
     """Continue from ``start`` in one direction; returns the new points (start excluded)."""
     name = problem.param_name
     lo, hi = bounds
+    start = problem.begin_direction(start)
     tau = sign * start.tangent  # test functions may depend on the orientation (LP, BP): recompute
     prev = Point(start.z, tau, start.record, problem.test_functions(start.z, tau, start.record))
     out: list[Point] = []
@@ -280,34 +330,36 @@ def _run_direction(problem: Problem, start: Point, sign: float, settings: Contin
             if abs(prev.z[-1] - bound) <= 1e-12 * max(1.0, abs(bound)):
                 return out, Status(StatusCode.PARAM_BOUND, f"reached the end of the parameter range, "
                                    f"{_fmt(name, bound)}")
-            frac = (bound - prev.z[-1]) / (p_new - prev.z[-1])
-            e_p = np.zeros_like(z_new)
-            e_p[-1] = 1.0
-            z_b, ok_b, _ = newton.correct(prev.z + frac * (z_new - prev.z), e_p, bound)
-            if ok_b:
-                tau_b = newton.tangent(z_b, prev.tangent, w)
-                rec = problem.record(z_b)
-                pt = Point(z_b, tau_b, rec, problem.test_functions(z_b, tau_b, rec))
-                if settings.detect_events:
-                    out += _events(problem, prev, pt, settings, newton)
+            pt = _at_param(problem, prev, Point(z_new, prev.tangent, {}, prev.tests), bound, newton, w)
+            if pt is not None:
+                evs = _events(problem, prev, pt, settings, newton) if settings.detect_events else []
+                out += _merge(prev, evs + _user_points(problem, prev, pt, at, newton, w), w)
+                pt.user = bool(np.any(at == bound))
                 out.append(pt)
             return out, Status(StatusCode.PARAM_BOUND, f"reached the end of the parameter range, {_fmt(name, bound)}")
         rec = problem.record(z_new)
         pt = Point(z_new, tau, rec, problem.test_functions(z_new, tau, rec))
-        if settings.detect_events:
-            out += _events(problem, prev, pt, settings, newton)
+        evs = _events(problem, prev, pt, settings, newton) if settings.detect_events else []
+        term = [e for e in evs if e.special.data.get("terminal")]
+        if term:
+            s_end = float(row @ (term[0].z - prev.z))
+            users = [u for u in _user_points(problem, prev, pt, at, newton, w) if float(row @ (u.z - prev.z)) < s_end]
+            before = [e for e in evs if float(row @ (e.z - prev.z)) < s_end]
+            out += _merge(prev, before + users, w) + [term[0]]
+            return out, problem.terminal_status(term[0].special)
+        out += _merge(prev, evs + _user_points(problem, prev, pt, at, newton, w), w)
+        if np.any(at == p_new):
+            pt.user = True
         z_acc, tau_acc = problem.accept(z_new, tau)
         if z_acc is not z_new:
             pt = Point(z_acc, tau_acc, pt.record, pt.tests)
         out.append(pt)
         progress.update(n_done + len(out), p_new, name)
-        end = problem.check_end(out if out else [start])
+        end = problem.check_end(out)
         if end is not None:
-            status, sp = end
-            if sp is not None:
-                out[-1].special = sp
-            return out, status
-        if _closed(start, pt, ds, len(out)):
+            status, extra = end
+            return out + list(extra), status
+        if problem.closed_loop_check and _closed(start, pt, ds, len(out)):
             return out, Status(StatusCode.CLOSED_LOOP, f"the branch closed on itself at {_fmt(name, p_new)}")
         if iters <= settings.fast_iter:
             ds = min(settings.ds_max, ds * settings.grow)
@@ -385,7 +437,8 @@ def _locate(problem: Problem, a: Point, b: Point, k: int, settings: Continuation
 
 def continuation(problem: Problem, z0: np.ndarray, bounds: tuple[float, float],
                  settings: ContinuationSettings | None = None, progress: bool = False,
-                 label: str = "continuation") -> RawBranch:
+                 label: str = "continuation", tangent0: np.ndarray | None = None,
+                 at: Sequence[float] | None = None) -> RawBranch:
     """Continue the solution curve of ``problem`` through ``z0`` (already converged) within bounds.
 
     Parameters
@@ -399,6 +452,13 @@ def continuation(problem: Problem, z0: np.ndarray, bounds: tuple[float, float],
         Defaults are resolved from the width of ``bounds``.
     progress : bool
         Print a progress line on stderr.
+    label : str
+        Name shown by the progress line.
+    tangent0 : ndarray, optional
+        Initial tangent (e.g. for branch switching at a Hopf point, where it cannot be computed);
+        "forward" follows it.
+    at : sequence of float, optional
+        Parameter values at which points are inserted exactly (marked ``user``), like AUTO's UZR.
 
     Returns
     -------
@@ -411,25 +471,30 @@ def continuation(problem: Problem, z0: np.ndarray, bounds: tuple[float, float],
     settings = (settings or ContinuationSettings()).resolved(hi - lo)
     newton = _Newton(problem, settings)
     w = problem.weights(z0)
-    e_p = np.zeros_like(z0)
-    e_p[-1] = 1.0
-    try:
-        tau0 = newton.tangent(z0, e_p, w)
-    except (np.linalg.LinAlgError, RuntimeError, ValueError):
-        rng = np.random.default_rng(0)
-        tau0 = newton.tangent(z0, e_p + 1e-3 * rng.normal(size=z0.size), w)
-    if tau0[-1] < 0:
-        tau0 = -tau0
+    if tangent0 is not None:
+        tau0 = tangent0 / _wnorm(tangent0, w)
+    else:
+        e_p = np.zeros_like(z0)
+        e_p[-1] = 1.0
+        try:
+            tau0 = newton.tangent(z0, e_p, w)
+        except (np.linalg.LinAlgError, RuntimeError, ValueError):
+            rng = np.random.default_rng(0)
+            tau0 = newton.tangent(z0, e_p + 1e-3 * rng.normal(size=z0.size), w)
+        if tau0[-1] < 0:
+            tau0 = -tau0
     rec0 = problem.record(z0)
-    start = Point(z0.copy(), tau0, rec0, problem.test_functions(z0, tau0, rec0))
+    at_arr = np.unique(np.asarray(at if at is not None else [], dtype=float))
+    start = Point(z0.copy(), tau0, rec0, problem.test_functions(z0, tau0, rec0), user=bool(np.any(at_arr == z0[-1])))
     prog = _Progress(progress, label)
     fwd: list[Point] = []
     bwd: list[Point] = []
     statuses = {}
     if settings.direction in ("both", "forward"):
-        fwd, statuses["forward"] = _run_direction(problem, start, 1.0, settings, (lo, hi), newton, prog, 0)
+        fwd, statuses["forward"] = _run_direction(problem, start, 1.0, settings, (lo, hi), newton, prog, 0, at_arr)
     if settings.direction in ("both", "backward"):
-        bwd, statuses["backward"] = _run_direction(problem, start, -1.0, settings, (lo, hi), newton, prog, len(fwd))
+        bwd, statuses["backward"] = _run_direction(problem, start, -1.0, settings, (lo, hi), newton, prog, len(fwd),
+                                                   at_arr)
     prog.close()
     for pt in bwd:
         pt.tangent = -pt.tangent
@@ -449,3 +514,13 @@ def _combine(statuses: dict[str, Status]) -> Status:
     code = StatusCode.PARAM_BOUND if codes == {StatusCode.PARAM_BOUND} else next(
         s.code for s in statuses.values() if s.code != StatusCode.PARAM_BOUND)
     return Status(code, "; ".join(f"{d}: {s.message}" for d, s in statuses.items()))
+
+
+def correct_at_fixed_param(problem: Problem, z: np.ndarray, settings: ContinuationSettings | None = None
+                           ) -> tuple[np.ndarray, bool]:
+    """Newton on F(z) = 0 with the parameter z[-1] held fixed (natural-parameter corrector)."""
+    newton = _Newton(problem, settings or ContinuationSettings())
+    e_p = np.zeros(z.size)
+    e_p[-1] = 1.0
+    z, ok, _ = newton.correct(z, e_p, float(z[-1]))
+    return z, ok

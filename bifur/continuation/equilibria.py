@@ -116,8 +116,10 @@ def raw_to_branch(raw: RawBranch, kind: str, model: Model, param: str, params: d
     for i, pt in enumerate(raw.points):
         if pt.special is not None:
             pt.special.index = i
+            pt.special.params = {**params, param: float(pt.special.param)}
             sps.append(pt.special)
     param_vals = np.array([pt.z[-1] for pt in raw.points])
+    arrays = {**arrays, "user": np.array([pt.user for pt in raw.points], dtype=bool)}
     return Branch(kind, param, param_vals, x, stable, sps, raw.status, model.state_names,
                   {k: v for k, v in params.items() if k != param}, model.time_unit, arrays, model,
                   {"seconds": raw.seconds, **(meta or {})})
@@ -143,7 +145,8 @@ def _start_state(model: Model, cm: CompiledModel, ip: int, p: np.ndarray, x0) ->
 
 def continue_equilibria(model: Model, param: str, p_range: tuple[float, float],
                         params: Mapping[str, float] | None = None, x0=None,
-                        settings: ContinuationSettings | None = None, progress: bool = False) -> Branch:
+                        settings: ContinuationSettings | None = None, progress: bool = False,
+                        at=None) -> Branch:
     """Continue a branch of equilibria in one parameter, detecting LP, H and BP.
 
     Parameters
@@ -162,6 +165,8 @@ def continue_equilibria(model: Model, param: str, p_range: tuple[float, float],
     settings : ContinuationSettings, optional
     progress : bool
         Print progress on stderr.
+    at : sequence of float, optional
+        Parameter values at which points are inserted exactly (find them with ``branch.at(value)``).
 
     Returns
     -------
@@ -197,7 +202,8 @@ def continue_equilibria(model: Model, param: str, p_range: tuple[float, float],
         raise ModelError(f"x0 does not converge to an equilibrium at {param}={start:g}: "
                          "pass an equilibrium from bifur.find_equilibria")
     problem = EquilibriumProblem(cm, ip, p)
-    raw = continuation(problem, np.append(x, start), (a, b), settings, progress, label=f"equilibria in {param}")
+    raw = continuation(problem, np.append(x, start), (a, b), settings, progress, label=f"equilibria in {param}",
+                       at=at)
     recs = [pt.record for pt in raw.points]
     arrays = {"eigenvalues": np.array([r["eigenvalues"] for r in recs]),
               "n_unstable": np.array([r["n_unstable"] for r in recs])}

@@ -1,0 +1,282 @@
+"""Orthogonal collocation of periodic orbits (AUTO's discretisation) and its numba kernels.
+
+Time is scaled to τ ∈ [0, 1]: x' = T f(x, p). The mesh 0 = τ_0 < ... < τ_N = 1 has N
+intervals (NTST); on interval j the orbit is the polynomial of degree m (NCOL) through
+its values at the m+1 equally spaced nodes τ_j + i h_j / m. The unknowns are the values
+at the N m + 1 nodes (node j m + i; the last node is τ = 1), the period T and the
+parameter. Equations: collocation at the m Gauss-Legendre points of every interval,
+``Σ_i D[k,i] x_{j,i} - h_j T f(Σ_i L[k,i] x_{j,i}, p) = 0``, periodicity x(0) = x(1), and
+the integral phase condition ∫ x·x̂' dτ = 0 with respect to a reference orbit x̂.
+
+The Floquet multipliers come from the same blocks: condensing the interior nodes of each
+interval (as AUTO does) gives the map M_j from x(τ_j) to x(τ_{j+1}) of the linearised
+flow, and the monodromy matrix is M_{N-1} ... M_0.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+from .._linalg import lu_factor, lu_solve_matrix
+
+__all__ = ["Basis", "colloc_residual", "colloc_jacobian", "colloc_monodromy", "jacobian_pattern",
+           "evaluate", "node_times", "adapt_mesh", "node_weights"]
+
+#: Kernels wrapped per model by bifur.codegen.
+__kernels__ = {"colloc_residual": None, "colloc_jacobian": None, "colloc_monodromy": None}
+
+
+class Basis:
+    """Lagrange basis on m+1 equidistant nodes of [0, 1], at the m Gauss-Legendre points.
+
+    Attributes: ``L[k, i]`` = l_i(ζ_k), ``D[k, i]`` = l_i'(ζ_k), Gauss points ``zeta`` and
+    weights ``w`` on [0, 1], and ``nc[i]`` = ∫_0^1 l_i (Newton-Cotes weights).
+    """
+
+    def __init__(self, m: int):
+        if not 2 <= m <= 7:
+            raise ValueError(f"ncol must be between 2 and 7, got {m}")
+        self.m = m
+        g, w = np.polynomial.legendre.leggauss(m)
+        self.zeta = 0.5 * (g + 1.0)
+        self.w = 0.5 * w
+        self.nodes = np.arange(m + 1) / m
+        self.L = self.values(self.zeta)
+        self.D = self.derivatives(self.zeta)
+        self.nc = self.w @ self.L
+
+    def values(self, s: np.ndarray) -> np.ndarray:
+        """l_i(s) for every s (rows) and i (columns)."""
+        s = np.atleast_1d(s)[:, None]
+        out = np.ones((s.shape[0], self.m + 1))
+        for i, si in enumerate(self.nodes):
+            for r, sr in enumerate(self.nodes):
+                if r != i:
+                    out[:, i] *= (s[:, 0] - sr) / (si - sr)
+        return out
+
+    def derivatives(self, s: np.ndarray) -> np.ndarray:
+        """l_i'(s)."""
+        s = np.atleast_1d(s)
+        out = np.zeros((s.size, self.m + 1))
+        for i, si in enumerate(self.nodes):
+            for q, sq in enumerate(self.nodes):
+                if q == i:
+                    continue
+                term = np.full(s.size, 1.0 / (si - sq))
+                for r, sr in enumerate(self.nodes):
+                    if r != i and r != q:
+                        term *= (s - sr) / (si - sr)
+                out[:, i] += term
+        return out
+
+
+@njit(cache=True, error_model="numpy")
+def colloc_residual(rhs_into, X, T, p, h, L, D, out):
+    """Collocation and periodicity residuals (length N m n + n); the phase condition is added by the caller."""
+    N = h.shape[0]
+    m = L.shape[0]
+    n = X.shape[1]
+    y = np.empty(n)
+    f = np.empty(n)
+    for j in range(N):
+        base = j * m
+        for k in range(m):
+            for c in range(n):
+                s = 0.0
+                for i in range(m + 1):
+                    s += L[k, i] * X[base + i, c]
+                y[c] = s
+            rhs_into(y, p, f)
+            r = (base + k) * n
+            for c in range(n):
+                d = 0.0
+                for i in range(m + 1):
+                    d += D[k, i] * X[base + i, c]
+                out[r + c] = d - h[j] * T * f[c]
+    r0 = N * m * n
+    for c in range(n):
+        out[r0 + c] = X[0, c] - X[N * m, c]
+
+
+@njit(cache=True, error_model="numpy")
+def colloc_jacobian(rhs_into, jac_into, dfdp_into, X, T, p, ip, h, L, D, vals):
+    """Values of the collocation rows of the Jacobian, in the order of :func:`jacobian_pattern`."""
+    N = h.shape[0]
+    m = L.shape[0]
+    n = X.shape[1]
+    y = np.empty(n)
+    f = np.empty(n)
+    J = np.empty((n, n))
+    Fp = np.empty((n, p.shape[0]))
+    pos = 0
+    for j in range(N):
+        base = j * m
+        hT = h[j] * T
+        for k in range(m):
+            for c in range(n):
+                s = 0.0
+                for i in range(m + 1):
+                    s += L[k, i] * X[base + i, c]
+                y[c] = s
+            rhs_into(y, p, f)
+            jac_into(y, p, J)
+            dfdp_into(y, p, Fp)
+            for c in range(n):
+                for i in range(m + 1):
+                    for d in range(n):
+                        v = -hT * L[k, i] * J[c, d]
+                        if c == d:
+                            v += D[k, i]
+                        vals[pos] = v
+                        pos += 1
+                vals[pos] = -h[j] * f[c]
+                vals[pos + 1] = -hT * Fp[c, ip]
+                pos += 2
+    return pos
+
+
+@njit(cache=True, error_model="numpy")
+def colloc_monodromy(jac_into, X, T, p, h, L, D, M):
+    """Monodromy matrix of the linearised flow by condensation of each interval's interior nodes.
+
+    Returns False if an interval block is singular.
+    """
+    N = h.shape[0]
+    m = L.shape[0]
+    n = X.shape[1]
+    y = np.empty(n)
+    J = np.empty((n, n))
+    G = np.empty((m * n, m * n))
+    R = np.empty((m * n, n))
+    piv = np.empty(m * n, dtype=np.int64)
+    tmp = np.empty((n, n))
+    for a in range(n):
+        for b in range(n):
+            M[a, b] = 1.0 if a == b else 0.0
+    for j in range(N):
+        base = j * m
+        hT = h[j] * T
+        for k in range(m):
+            for c in range(n):
+                s = 0.0
+                for i in range(m + 1):
+                    s += L[k, i] * X[base + i, c]
+                y[c] = s
+            jac_into(y, p, J)
+            for c in range(n):
+                row = k * n + c
+                for d in range(n):
+                    # column block i = 0 goes to the right-hand side (with a minus sign)
+                    v0 = -hT * L[k, 0] * J[c, d]
+                    if c == d:
+                        v0 += D[k, 0]
+                    R[row, d] = -v0
+                    for i in range(1, m + 1):
+                        v = -hT * L[k, i] * J[c, d]
+                        if c == d:
+                            v += D[k, i]
+                        G[row, (i - 1) * n + d] = v
+        if not lu_factor(G, piv):
+            return False
+        lu_solve_matrix(G, piv, R)
+        # M <- M_j M with M_j = rows of the last node
+        for a in range(n):
+            for b in range(n):
+                s = 0.0
+                for c in range(n):
+                    s += R[(m - 1) * n + a, c] * M[c, b]
+                tmp[a, b] = s
+        for a in range(n):
+            for b in range(n):
+                M[a, b] = tmp[a, b]
+    return True
+
+
+def jacobian_pattern(N: int, m: int, n: int) -> tuple[np.ndarray, np.ndarray, int]:
+    """Row and column indices of the bordered Jacobian [dF/dz; arclength row], in kernel order.
+
+    Order: collocation rows (as filled by :func:`colloc_jacobian`), periodicity rows
+    (+1 at node 0, -1 at the last node), the phase row (all node values), the bordering
+    row (all unknowns). Returns (rows, cols, number of kernel-filled entries).
+    """
+    P = N * m + 1
+    nx = P * n
+    iT, ipar = nx, nx + 1
+    per_row = (m + 1) * n + 2
+    rows, cols = [], []
+    jj, kk, cc = np.meshgrid(np.arange(N), np.arange(m), np.arange(n), indexing="ij")
+    r = ((jj * m + kk) * n + cc).reshape(-1)
+    i_idx, d_idx = np.meshgrid(np.arange(m + 1), np.arange(n), indexing="ij")
+    node_cols = (i_idx * n + d_idx).reshape(-1)  # relative to the interval's first node
+    base = (jj.reshape(-1) * m) * n
+    colloc_cols = base[:, None] + node_cols[None, :]
+    colloc_cols = np.hstack([colloc_cols, np.full((r.size, 1), iT), np.full((r.size, 1), ipar)])
+    rows.append(np.repeat(r, per_row))
+    cols.append(colloc_cols.reshape(-1))
+    n_kernel = r.size * per_row
+    r0 = N * m * n
+    for c in range(n):
+        rows.append(np.array([r0 + c, r0 + c]))
+        cols.append(np.array([c, (P - 1) * n + c]))
+    rows.append(np.full(nx, r0 + n))
+    cols.append(np.arange(nx))
+    rows.append(np.full(nx + 2, r0 + n + 1))
+    cols.append(np.arange(nx + 2))
+    return np.concatenate(rows), np.concatenate(cols), n_kernel
+
+
+def node_times(mesh: np.ndarray, m: int) -> np.ndarray:
+    """τ of every node (N m + 1 values)."""
+    h = np.diff(mesh)
+    t = (mesh[:-1, None] + h[:, None] * (np.arange(m) / m)[None, :]).reshape(-1)
+    return np.append(t, mesh[-1])
+
+
+def evaluate(X: np.ndarray, mesh: np.ndarray, basis: Basis, tau: np.ndarray) -> np.ndarray:
+    """Values of the piecewise polynomial at times τ (taken modulo 1)."""
+    tau = np.mod(np.atleast_1d(tau), 1.0)
+    m = basis.m
+    N = mesh.size - 1
+    j = np.clip(np.searchsorted(mesh, tau, side="right") - 1, 0, N - 1)
+    s = (tau - mesh[j]) / (mesh[j + 1] - mesh[j])
+    lv = basis.values(s)  # (len, m+1)
+    idx = j[:, None] * m + np.arange(m + 1)[None, :]
+    return np.einsum("ti,tic->tc", lv, X[idx])
+
+
+def node_weights(mesh: np.ndarray, basis: Basis) -> np.ndarray:
+    """Quadrature weight of every node for ∫_0^1 g(τ) dτ (Newton-Cotes on each interval)."""
+    m = basis.m
+    h = np.diff(mesh)
+    w = np.zeros((mesh.size - 1) * m + 1)
+    for i in range(m + 1):
+        w[np.arange(mesh.size - 1) * m + i] += h * basis.nc[i]
+    return w
+
+
+def adapt_mesh(X: np.ndarray, mesh: np.ndarray, basis: Basis, n_new: int | None = None) -> np.ndarray:
+    """New mesh equidistributing |x^(m+1)|^(1/(m+1)) (AUTO's criterion) with ``n_new`` intervals
+    (default: as many as now).
+
+    The m-th derivative is constant on each interval; the (m+1)-th is estimated from its
+    jumps between neighbouring intervals (periodically).
+    """
+    m = basis.m
+    N = mesh.size - 1
+    h = np.diff(mesh)
+    coef = np.array([(-1) ** (m - i) * math.comb(m, i) for i in range(m + 1)], dtype=float)
+    idx = np.arange(N)[:, None] * m + np.arange(m + 1)[None, :]
+    dm = np.einsum("i,jic->jc", coef, X[idx]) * (m / h[:, None]) ** m  # x^(m) on each interval
+    jump_right = (np.roll(dm, -1, axis=0) - dm) / (0.5 * (h + np.roll(h, -1)))[:, None]
+    jump_left = np.roll(jump_right, 1, axis=0)
+    d1 = 0.5 * (np.abs(jump_left) + np.abs(jump_right))
+    theta = np.max(d1, axis=1) ** (1.0 / (m + 1))
+    theta = theta + 1e-3 * max(theta.mean(), 1e-300)  # keep every interval finite
+    cum = np.concatenate([[0.0], np.cumsum(theta * h)])
+    targets = np.linspace(0.0, cum[-1], (n_new or N) + 1)
+    new = np.interp(targets, cum, mesh)
+    new[0], new[-1] = 0.0, 1.0
+    return new

@@ -1,0 +1,184 @@
+"""How cycle branches end: shrinking into a Hopf point, or a diverging period (SNIC or saddle homoclinic).
+
+A diverging period means the orbit spends ever longer near a slow point. At the last
+computed cycle we look at its slowest point and ask two questions:
+
+* is there a saddle equilibrium at the current parameter right next to the orbit? Then the
+  branch ends at a homoclinic orbit (``HOM``); T ≈ -(1/λu) ln|p - p*| gives p*;
+* otherwise, does Newton on the fold system (f = 0, J v = 0, c·v = 1) from that point
+  converge to a saddle-node of equilibria next to the orbit? Then it is a saddle-node on
+  invariant circle (``SNIC``) at the fold's parameter, with T ≈ K/√|p - p*|.
+"""
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Sequence
+
+import numpy as np
+import scipy.linalg
+
+from ..branch import SpecialPoint
+from ..equilibria import newton
+from ..errors import Status, StatusCode
+from .engine import ContinuationSettings, Point, continuation
+from .equilibria import EquilibriumProblem, sorted_eigenvalues
+from .normal_forms import fold_coefficients
+
+if TYPE_CHECKING:
+    from .cycles import CycleProblem
+
+__all__ = ["hopf_end_points", "near_hopf", "classify_divergence", "solve_fold"]
+
+
+def near_hopf(pb: "CycleProblem", z: np.ndarray, rec: dict, tol: float = 0.05) -> bool:
+    """Is this small cycle next to a Hopf point? (An equilibrium inside it has a complex pair
+    with |Re λ| <= tol |Im λ| and 2π/|Im λ| within tol of the period.)"""
+    X, T, p = pb.unpack(z)
+    x_eq, ok = newton(pb.cm, rec["mean"], p)
+    if not ok or _distance_to_orbit(x_eq, X) > 2.0 * rec["amplitude"] + 1e-12:
+        return False
+    ev = np.linalg.eigvals(pb.cm.jac(x_eq, p))
+    cplx = ev[ev.imag > 0]
+    if cplx.size == 0:
+        return False
+    lam = cplx[np.argmin(np.abs(cplx.real))]
+    return abs(lam.real) <= tol * lam.imag and abs(2 * math.pi / lam.imag - T) <= tol * T
+
+
+def hopf_end_points(pb: "CycleProblem", z: np.ndarray) -> list[Point]:
+    """The Hopf point near a vanishing cycle, as a final branch point (a constant 'cycle').
+
+    The Hopf point is located on the equilibrium branch through the cycle's mean, by the
+    equilibrium problem of the same engine, in a small window around the current parameter.
+    """
+    X, T, p = pb.unpack(z)
+    mean = pb._wnodes @ X
+    x_eq, ok = newton(pb.cm, mean, p)
+    if not ok:
+        return []
+    pc = float(p[pb.ip])
+    eq = EquilibriumProblem(pb.cm, pb.ip, p)
+    hopfs: list[SpecialPoint] = []
+    for width in (1e-3, 1e-2, 1e-1):
+        delta = width * (abs(pc) + 1.0)
+        st = ContinuationSettings(ds_max=delta / 4, max_steps=200)
+        raw = continuation(eq, np.append(x_eq, pc), (pc - delta, pc + delta), st)
+        hopfs = [pt.special for pt in raw.points if pt.special is not None and pt.special.kind == "H"]
+        if hopfs:
+            break
+    if not hopfs:
+        return []
+    sp = min(hopfs, key=lambda s: abs(s.param - pc))
+    sp.data["terminal"] = True
+    sp.data["end"] = "hopf"
+    xh = sp.x
+    Xh = np.tile(xh, (pb.P, 1))
+    zh = pb.pack(Xh, sp.data["period"], sp.param)
+    rec = pb.record(zh)
+    tangent = np.zeros_like(zh)
+    return [Point(zh, tangent, rec, np.zeros(len(pb.event_kinds)), sp)]
+
+
+def solve_fold(cm, ip: int, x: np.ndarray, p: np.ndarray, max_iter: int = 40):
+    """Newton on the fold system f(x, p) = 0, J(x, p) v = 0, c·v = 1 from (x, p).
+
+    Returns (x*, p*, converged).
+    """
+    n = x.size
+    J = cm.jac(x, p)
+    ev, vecs = np.linalg.eig(J)
+    v = np.real(vecs[:, np.argmin(np.abs(ev))])
+    v /= np.linalg.norm(v)
+    c = v.copy()
+    x, p = x.copy(), p.copy()
+    for _ in range(max_iter):
+        J = cm.jac(x, p)
+        f = cm.rhs(x, p)
+        F = np.concatenate([f, J @ v, [c @ v - 1.0]])
+        dp = 1e-6 * (abs(p[ip]) + 1.0)
+        pp, pm = p.copy(), p.copy()
+        pp[ip] += dp
+        pm[ip] -= dp
+        Jp_v = (cm.jac(x, pp) - cm.jac(x, pm)) @ v / (2 * dp)
+        Bv = np.column_stack([cm.d2(x, p, v, e) for e in np.eye(n)])
+        A = np.zeros((2 * n + 1, 2 * n + 1))
+        A[:n, :n] = J
+        A[:n, n] = cm.dfdp(x, p)[:, ip]
+        A[n:2 * n, :n] = Bv
+        A[n:2 * n, n] = Jp_v
+        A[n:2 * n, n + 1:] = J
+        A[2 * n, n + 1:] = c
+        try:
+            d = scipy.linalg.solve(A, -F)
+        except (np.linalg.LinAlgError, ValueError):
+            return x, p, False
+        if not np.all(np.isfinite(d)):
+            return x, p, False
+        lam = 1.0 if np.linalg.norm(d[:n]) < 10 * (1 + np.linalg.norm(x)) else 0.1
+        x += lam * d[:n]
+        p[ip] += lam * d[n]
+        v += lam * d[n + 1:]
+        if np.linalg.norm(d) < 1e-11 * (1 + np.linalg.norm(x) + abs(p[ip])):
+            return x, p, bool(np.linalg.norm(cm.rhs(x, p)) < 1e-8 * (1 + np.linalg.norm(x)))
+    return x, p, False
+
+
+def _distance_to_orbit(x: np.ndarray, X: np.ndarray) -> float:
+    return float(np.min(np.linalg.norm(X - x[None, :], axis=1)))
+
+
+def classify_divergence(pb: "CycleProblem", points: Sequence[Point]) -> tuple[Status, list[Point]]:
+    """Status and end point when the period has grown beyond ``max_period_factor`` times its start value."""
+    last = points[-1]
+    X, T, p = pb.unpack(last.z)
+    pc = float(p[pb.ip])
+    name = pb.param_name
+    cm = pb.cm
+    speeds = np.linalg.norm(np.array([cm.rhs(x, p) for x in X]), axis=1)
+    x_slow = X[int(np.argmin(speeds))]
+    diam = float(np.linalg.norm(X.max(axis=0) - X.min(axis=0))) or 1.0
+    unit = cm.model.time_unit
+    Ts = np.array([pt.record["period"] for pt in points])
+    ps = np.array([pt.z[-1] for pt in points])
+    tail = slice(max(0, len(points) - 8), len(points))
+
+    x_eq, ok = newton(cm, x_slow, p)
+    if ok and _distance_to_orbit(x_eq, X) < 0.05 * diam:
+        ev = sorted_eigenvalues(cm.jac(x_eq, p))
+        scale = float(np.max(np.abs(ev)))
+        pos = ev[ev.real > 1e-9 * scale]
+        if pos.size >= 1 and np.min(np.abs(ev.real)) > 1e-6 * scale:
+            lam_u = float(np.max(pos.real))
+            neg = ev[ev.real < 0]
+            lam_s = float(np.max(neg.real)) if neg.size else math.nan
+            y = np.exp(-lam_u * (Ts[tail] - Ts[-1]))
+            slope, icpt = np.polyfit(ps[tail], y, 1) if len(points) >= 3 else (math.nan, math.nan)
+            p_star = -icpt / slope if slope != 0 and math.isfinite(slope) else pc
+            data = {"lambda_u": lam_u, "saddle": x_eq, "saddle_eigenvalues": ev, "saddle_quantity": lam_u + lam_s,
+                    "period": T, "param_last": pc}
+            last.special = SpecialPoint("HOM", float(p_star), last.z[:pb.n].copy(), -1, data, name)
+            return (Status(StatusCode.PERIOD_DIVERGED,
+                           f"the period diverged (T={T:.6g} {unit} at {name}={pc:.8g}): the cycles approach a "
+                           f"homoclinic orbit to a saddle (HOM) near {name}*={p_star:.8g}, unstable eigenvalue "
+                           f"λu={lam_u:.6g}"), [])
+    xf, pf, okf = solve_fold(cm, pb.ip, x_slow, p)
+    if okf and _distance_to_orbit(xf, X) < 0.1 * diam:
+        p_star = float(pf[pb.ip])
+        nf = fold_coefficients(cm, xf, pf, pb.ip)
+        k_nf = math.pi / math.sqrt(abs(nf["a"] * nf["b"])) if nf["a"] * nf["b"] != 0 else math.nan
+        sel = np.arange(len(points))[tail]
+        sel = sel[Ts[sel] >= 0.5 * T]
+        if sel.size >= 2:
+            K, C = np.polyfit(1.0 / np.sqrt(np.abs(ps[sel] - p_star)), Ts[sel], 1)
+        else:
+            K, C = T * math.sqrt(abs(pc - p_star)), 0.0
+        data = {"K": float(K), "C": float(C), "K_normal_form": k_nf, "fold": xf, "a": nf["a"], "b": nf["b"],
+                "period": T, "param_last": pc}
+        last.special = SpecialPoint("SNIC", p_star, xf.copy(), -1, data, name)
+        return (Status(StatusCode.PERIOD_DIVERGED,
+                       f"the period diverged (T={T:.6g} {unit} at {name}={pc:.8g}): the cycles end in a saddle-node "
+                       f"on invariant circle (SNIC) at the fold of equilibria {name}*={p_star:.10g}; "
+                       f"T ≈ K/sqrt|{name} - {name}*| with K={K:.6g}"), [])
+    return (Status(StatusCode.PERIOD_DIVERGED,
+                   f"the period diverged (T={T:.6g} {unit} at {name}={pc:.8g}) but neither a saddle nor a "
+                   "saddle-node was found next to the orbit; raise max_period_factor to follow it further"), [])

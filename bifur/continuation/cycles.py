@@ -1,0 +1,406 @@
+"""Limit-cycle branches by orthogonal collocation: folds of cycles (LPC), period doubling (PD),
+Neimark-Sacker / torus (NS), branch points of cycles (BPC), and the ends of branches at a Hopf
+point, a SNIC or a saddle homoclinic orbit."""
+from __future__ import annotations
+
+import math
+from typing import Mapping, Sequence
+
+import numpy as np
+import scipy.sparse
+import scipy.sparse.linalg
+
+from ..branch import Branch, SpecialPoint
+from ..codegen import CompiledModel
+from ..cycle import Cycle
+from ..errors import ModelError, Status, StatusCode
+from ..model import Model
+from .collocation import Basis, adapt_mesh, evaluate, jacobian_pattern, node_times, node_weights
+from .cycle_ends import classify_divergence, hopf_end_points, near_hopf
+from .engine import ContinuationSettings, Point, Problem, continuation
+from .equilibria import check_autonomous, raw_to_branch
+
+__all__ = ["CycleProblem", "continue_cycles"]
+
+
+def _scaled_sign_product(factors: np.ndarray) -> float:
+    """sign(Re prod(factors)) times the geometric mean of |factors|: continuous, same zeros and sign."""
+    if factors.size == 0:
+        return 1.0
+    mags = np.maximum(np.abs(factors), 1e-300)
+    prod = np.prod(factors / mags)
+    return float(np.sign(prod.real) * np.exp(np.mean(np.log(mags)))) if prod.real != 0 else 0.0
+
+
+def _perm_parity(perm: np.ndarray) -> int:
+    seen = np.zeros(perm.size, dtype=bool)
+    parity = 0
+    for i in range(perm.size):
+        if not seen[i]:
+            j, length = i, 0
+            while not seen[j]:
+                seen[j] = True
+                j = perm[j]
+                length += 1
+            parity += length - 1
+    return parity % 2
+
+
+class CycleProblem(Problem):
+    """Periodic orbits (x(·), T, p) by collocation, continued in one parameter.
+
+    Parameters
+    ----------
+    cm : CompiledModel
+    ip : int
+        Index of the continuation parameter.
+    p : ndarray
+        Parameter vector (the continuation entry is overwritten by z[-1]).
+    mesh : ndarray
+        Initial mesh (N+1 points from 0 to 1).
+    basis : Basis
+    reference : ndarray (N m + 1, n)
+        Reference orbit of the phase condition.
+    adapt_every : int
+        Re-equidistribute the mesh every this many accepted points (0: never).
+    max_period_factor : float
+        Stop when the period exceeds this multiple of the period at the start of a direction.
+    """
+
+    event_kinds = ("LPC", "PD", "NS", "BPC")
+    closed_loop_check = False
+
+    def __init__(self, cm: CompiledModel, ip: int, p: np.ndarray, mesh: np.ndarray, basis: Basis,
+                 reference: np.ndarray, adapt_every: int = 3, max_period_factor: float = 10.0):
+        self.cm, self.ip, self.p = cm, ip, p.copy()
+        self.param_name = cm.param_names[ip]
+        self.basis = basis
+        self.n, self.m, self.N = cm.n_states, basis.m, mesh.size - 1
+        self.P = self.N * self.m + 1
+        self.nx = self.P * self.n
+        rows, cols, self.nk = jacobian_pattern(self.N, self.m, self.n)
+        self.size = self.nx + 2
+        order = np.lexsort((rows, cols))
+        self.order = order
+        self.indices = rows[order].astype(np.int32)
+        self.indptr = np.searchsorted(cols[order], np.arange(self.size + 1)).astype(np.int32)
+        self.nnz = rows.size
+        self.k_res = cm.kernel("colloc_residual")
+        self.k_jac = cm.kernel("colloc_jacobian")
+        self.k_mono = cm.kernel("colloc_monodromy")
+        self.adapt_every = adapt_every
+        self.max_period_factor = max_period_factor
+        self._set_mesh(mesh)
+        self.set_reference(reference)
+        self._initial = (mesh.copy(), reference.copy())
+        self.steps = 0
+        self.amp_max = 0.0
+        self.T_start = math.nan
+        self._lu = None
+        self._lu_row = None
+        self._lu_z = None
+        self._jac_z = None
+        self.hopf_end = None  # callable(z) -> list[Point], set by continue_cycles
+
+    # -- state -------------------------------------------------------------------------
+    def _set_mesh(self, mesh: np.ndarray) -> None:
+        self.mesh = mesh.copy()
+        self.h = np.diff(mesh)
+        w = node_weights(mesh, self.basis)
+        self._w = np.concatenate([np.repeat(w, self.n), [1.0, 1.0]])
+        self._wnodes = w
+
+    def set_reference(self, X: np.ndarray) -> None:
+        """Use X as reference orbit of the phase condition ∫ x·x̂' dτ = 0."""
+        b, m = self.basis, self.m
+        idx = np.arange(self.N)[:, None] * m + np.arange(m + 1)[None, :]
+        g = np.einsum("ki,jic->jkc", b.D, X[idx])  # h_j x̂' at the Gauss points
+        coef = np.zeros((self.P, self.n))
+        contrib = np.einsum("k,ki,jkc->jic", b.w, b.L, g)
+        np.add.at(coef, idx, contrib)
+        self.phase = coef.reshape(-1)
+        template = np.zeros(self.nnz)
+        r = self.nk
+        for _ in range(self.n):
+            template[r], template[r + 1] = 1.0, -1.0
+            r += 2
+        template[r:r + self.nx] = self.phase
+        self._template = template
+
+    def unpack(self, z: np.ndarray) -> tuple[np.ndarray, float, np.ndarray]:
+        p = self.p.copy()
+        p[self.ip] = z[-1]
+        return z[:self.nx].reshape(self.P, self.n), float(z[self.nx]), p
+
+    def pack(self, X: np.ndarray, T: float, pval: float) -> np.ndarray:
+        return np.concatenate([X.reshape(-1), [T, pval]])
+
+    # -- equations ---------------------------------------------------------------------
+    def residual(self, z: np.ndarray) -> np.ndarray:
+        X, T, p = self.unpack(z)
+        out = np.empty(self.size - 1)
+        self.k_res(X, T, p, self.h, self.basis.L, self.basis.D, out)
+        out[-1] = self.phase @ z[:self.nx]
+        return out
+
+    def jacobian(self, z: np.ndarray) -> np.ndarray:
+        self._jac_z = z
+        X, T, p = self.unpack(z)
+        vals = self._template.copy()
+        self.k_jac(X, T, p, self.ip, self.h, self.basis.L, self.basis.D, vals)
+        return vals
+
+    def solve_bordered(self, J: np.ndarray, row: np.ndarray, rhs: np.ndarray, rhs_last: float) -> np.ndarray:
+        J[self.nnz - self.size:] = row
+        A = scipy.sparse.csc_matrix((J[self.order], self.indices, self.indptr), shape=(self.size, self.size))
+        lu = scipy.sparse.linalg.splu(A, permc_spec="MMD_AT_PLUS_A")
+        self._lu, self._lu_row, self._lu_z = lu, row.copy(), self._jac_z
+        return lu.solve(np.append(rhs, rhs_last))
+
+    def weights(self, z: np.ndarray) -> np.ndarray:
+        return self._w
+
+    # -- per-point data and test functions ----------------------------------------------
+    def multipliers(self, X: np.ndarray, T: float, p: np.ndarray) -> np.ndarray:
+        M = np.empty((self.n, self.n))
+        if not self.k_mono(X, T, p, self.h, self.basis.L, self.basis.D, M):
+            return np.full(self.n, np.nan + 0j)
+        mu = np.linalg.eigvals(M)
+        return mu[np.argsort(-np.abs(mu), kind="stable")]
+
+    def record(self, z: np.ndarray) -> dict:
+        X, T, p = self.unpack(z)
+        mu = self.multipliers(X, T, p)
+        k = int(np.argmin(np.abs(mu - 1.0))) if np.all(np.isfinite(mu)) else 0
+        others = np.delete(mu, k)
+        mean = self._wnodes @ X
+        amp = float(np.sqrt(self._wnodes @ np.sum((X - mean) ** 2, axis=1)))
+        return {"period": T, "multipliers": mu, "precision": float(abs(mu[k] - 1.0)),
+                "stable": bool(np.all(np.abs(others) < 1.0)), "n_unstable": int(np.sum(np.abs(others) > 1.0)),
+                "trivial": k, "max": X.max(axis=0), "min": X.min(axis=0), "x0": X[0].copy(),
+                "mesh": self.mesh.copy(), "profile": X.copy(), "amplitude": amp, "mean": mean}
+
+    def _bordered_det(self, z: np.ndarray, tangent: np.ndarray) -> float:
+        """det [J; τ] up to a positive factor, from the last factorisation [J; r]: since
+        det [J; r] = (r·τ) c(J) for the unit tangent τ spanning ker J, c(J) = det [J; r] / (r·τ)."""
+        if self._lu is None or self._lu_z is not z:
+            try:
+                self.solve_bordered(self.jacobian(z), self._w * tangent, np.zeros(self.size - 1), 1.0)
+            except RuntimeError:  # exactly singular (e.g. the trivial cycle at a Hopf point)
+                self._lu = None
+                return 0.0
+        lu = self._lu
+        d = lu.U.diagonal()
+        sign = (-1) ** (_perm_parity(lu.perm_r) + _perm_parity(lu.perm_c))
+        return sign * _scaled_sign_product(d.astype(complex)) / (self._lu_row @ tangent)
+
+    def test_functions(self, z: np.ndarray, tangent: np.ndarray, record: dict) -> np.ndarray:
+        mu = np.delete(record["multipliers"], record["trivial"])
+        pd = _scaled_sign_product(mu + 1.0)
+        if mu.size >= 2:
+            i, j = np.triu_indices(mu.size, 1)
+            ns = _scaled_sign_product(mu[i] * mu[j] - 1.0)
+        else:
+            ns = 1.0
+        # the last factorisation was the tangent solve at z: reuse it for the BPC test function
+        return np.array([tangent[-1], pd, ns, self._bordered_det(z, tangent)])
+
+    def special_point(self, kind: str, z: np.ndarray, tangent: np.ndarray, record: dict) -> SpecialPoint | None:
+        X, T, p = self.unpack(z)
+        mu = record["multipliers"]
+        nontriv = np.delete(mu, record["trivial"])
+        data = {"period": T, "frequency_hz": 1.0 / (T * self.cm.model.seconds_per_time_unit), "multipliers": mu,
+                "amplitude": record["amplitude"]}
+        if kind in ("LPC", "BPC") and record["amplitude"] < 0.5 * self.amp_max and near_hopf(self, z, record):
+            # Small cycles next to a Hopf point: the collocation system has a branch point there (the
+            # trivial cycles cross) and the branch turns in p as it passes through zero amplitude.
+            # Neither is a fold or branch point of cycles: the branch ends at the Hopf point.
+            pts = self.hopf_end(z) if record["amplitude"] < 0.05 * self.amp_max and self.hopf_end else []
+            return pts[-1].special if pts else None
+        if kind in ("PD", "NS") and record["precision"] > 1e-3:
+            return None  # multipliers unreliable here (|mu1 - 1| large): refine the mesh to resolve them
+        if kind == "PD":
+            if not np.any(np.abs(nontriv + 1.0) < 1e-3):
+                return None
+        if kind == "NS":
+            i, j = np.triu_indices(nontriv.size, 1)
+            k = int(np.argmin(np.abs(nontriv[i] * nontriv[j] - 1.0)))
+            a, b = nontriv[i[k]], nontriv[j[k]]
+            if abs(a.imag) < 1e-6 or abs(a - np.conj(b)) > 1e-4:
+                return None  # real pair mu, 1/mu (neutral saddle cycle)
+            data["theta"] = float(abs(np.angle(a)))
+        return SpecialPoint(kind, float(z[-1]), X[0].copy(), -1, data, self.param_name)
+
+    # -- hooks ---------------------------------------------------------------------------
+    def begin_direction(self, start: Point) -> Point:
+        mesh, ref = self._initial
+        self._set_mesh(mesh)
+        self.set_reference(ref)
+        self.steps = 0
+        self.T_start = float(start.z[self.nx])
+        self.amp_max = max(self.amp_max, start.record.get("amplitude", 0.0))
+        return start
+
+    def accept(self, z: np.ndarray, tangent: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        self.steps += 1
+        X, T, _ = self.unpack(z)
+        if self.adapt_every and self.steps % self.adapt_every == 0:
+            new = adapt_mesh(X, self.mesh, self.basis)
+            t_new = node_times(new, self.m)
+            Xn = evaluate(X, self.mesh, self.basis, t_new)
+            Xn[-1] = Xn[0] + (X[-1] - X[0])  # keep the (tiny) periodicity defect as it was
+            Tn = evaluate(tangent[:self.nx].reshape(self.P, self.n), self.mesh, self.basis, t_new)
+            self._set_mesh(new)
+            z = self.pack(Xn, T, z[-1])
+            tangent = np.concatenate([Tn.reshape(-1), tangent[self.nx:]])
+            tangent /= math.sqrt(tangent @ (self._w * tangent))
+            X = Xn
+        self.set_reference(X)
+        return z, tangent
+
+    def check_end(self, points: Sequence[Point]) -> tuple[Status, list[Point]] | None:
+        if not points:
+            return None
+        rec = points[-1].record
+        self.amp_max = max(self.amp_max, rec["amplitude"])
+        if (len(points) >= 2 and rec["amplitude"] < 0.05 * self.amp_max and self.hopf_end is not None
+                and rec["amplitude"] < points[-2].record["amplitude"] and near_hopf(self, points[-1].z, rec, 0.02)):
+            extra = self.hopf_end(points[-1].z)
+            if extra:
+                return self.terminal_status(extra[-1].special), extra
+        if rec["period"] > self.max_period_factor * self.T_start or self._stagnates(points):
+            return classify_divergence(self, points)
+        return None
+
+    def _stagnates(self, points: Sequence[Point]) -> bool:
+        """The period keeps growing while the parameter no longer moves (approach to a homoclinic
+        orbit, where p - p* shrinks like exp(-λu T) below what Newton resolves)."""
+        if len(points) < 3:
+            return False
+        T = [pt.record["period"] for pt in points[-3:]]
+        p = [float(pt.z[-1]) for pt in points[-3:]]
+        tol = 1e-8 * (1.0 + abs(p[-1]))
+        return T[0] < T[1] < T[2] and T[2] > 2 * self.T_start and abs(p[2] - p[1]) < tol and abs(p[1] - p[0]) < tol
+
+    def terminal_status(self, sp: SpecialPoint) -> Status:
+        return Status(StatusCode.HOPF_END, f"the cycles shrank to the Hopf point at {sp.param_name}={sp.param:.10g} "
+                      f"(amplitude -> 0); the branch ends there")
+
+
+def _start_from_hopf(cm: CompiledModel, sp: SpecialPoint, basis: Basis, ntst: int):
+    if "q" not in sp.data or "omega" not in sp.data:
+        raise ModelError("the Hopf point carries no eigenvector: use one from continue_equilibria")
+    mesh = np.linspace(0.0, 1.0, ntst + 1)
+    tau = node_times(mesh, basis.m)
+    q = np.asarray(sp.data["q"])
+    phi = np.real(q[None, :] * np.exp(2j * np.pi * tau)[:, None])
+    w = node_weights(mesh, basis)
+    phi /= math.sqrt(w @ np.sum(phi ** 2, axis=1))
+    X = np.tile(sp.x, (tau.size, 1))
+    T = 2 * math.pi / sp.data["omega"]
+    z0 = np.concatenate([X.reshape(-1), [T, sp.param]])
+    tangent = np.concatenate([phi.reshape(-1), [0.0, 0.0]])
+    return mesh, X + phi, z0, tangent
+
+
+def _start_from_cycle(cycle: Cycle, basis: Basis, ntst: int | None, param: str):
+    if cycle.ncol == basis.m and (ntst is None or ntst == cycle.mesh.size - 1):
+        mesh, X = cycle.mesh.copy(), cycle.profile.copy()
+    else:
+        N = ntst or cycle.mesh.size - 1
+        mesh = cycle.adapted_mesh(N)
+        X = cycle.evaluate_tau(node_times(mesh, basis.m))
+    return mesh, X, np.concatenate([X.reshape(-1), [cycle.period, cycle.params[param]]])
+
+
+def continue_cycles(model: Model, start, param: str, p_range: tuple[float, float], ntst: int | None = None,
+                    ncol: int = 4, settings: ContinuationSettings | None = None, progress: bool = False,
+                    params: Mapping[str, float] | None = None, adapt_every: int = 3,
+                    max_period_factor: float = 10.0, at=None) -> Branch:
+    """Continue a branch of periodic orbits in one parameter.
+
+    Parameters
+    ----------
+    model : Model
+    start : SpecialPoint or Cycle
+        A Hopf point ("H") from :func:`continue_equilibria` (branch switching along its
+        eigenvector), or a :class:`~bifur.Cycle` from :func:`find_cycle` or ``branch.orbit(i)``.
+    param : str
+        Continuation parameter.
+    p_range : (float, float)
+        Bounds of the parameter.
+    ntst : int, optional
+        Number of mesh intervals (default 60, or the start cycle's).
+    ncol : int
+        Collocation points per interval (default 4, as AUTO).
+    settings : ContinuationSettings, optional
+    progress : bool
+    params : mapping, optional
+        Other parameter values (default: those of the start point).
+    adapt_every : int
+        Mesh adaptation every this many points (0 disables it).
+    max_period_factor : float
+        The branch stops (and its end is classified as SNIC or HOM) when the period exceeds this
+        multiple of the period at the start.
+    at : sequence of float, optional
+        Parameter values at which cycles are computed exactly (find them with ``branch.at(value)``).
+
+    Returns
+    -------
+    Branch
+        kind "cycle": ``period``, ``frequency_hz``, ``multipliers``, ``precision`` (|μ₁ - 1| of the
+        trivial multiplier), ``stable``, ``branch.max(state)``, ``branch.min(state)``,
+        ``branch.orbit(i)``; special points LPC, PD, NS, BPC, and at the ends H, SNIC or HOM.
+
+    Examples
+    --------
+    >>> import bifur
+    >>> from bifur.models import hodgkin_huxley
+    >>> hh = hodgkin_huxley()
+    >>> h1 = bifur.continue_equilibria(hh, "I", (0.0, 200.0)).special("H")[0]
+    >>> cyc = continue_cycles(hh, h1, "I", (0.0, 200.0))
+    >>> [round(sp.param, 4) for sp in cyc.special("LPC")]
+    [7.8423, 7.9178, 6.2603]
+    >>> cyc.special_points[-1]
+    SpecialPoint(H at I=154.5224337, supercritical)
+    """
+    check_autonomous(model)
+    cm = model.compile()
+    ip = cm.param_index(param)
+    basis = Basis(ncol)
+    settings = settings or ContinuationSettings()
+    tangent0 = None
+    if isinstance(start, SpecialPoint):
+        if start.kind != "H":
+            raise ModelError(f"cycles start from a Hopf point or a Cycle, not from {start.kind!r}")
+        if start.param_name and start.param_name != param:
+            raise ModelError(f"the Hopf point was located in {start.param_name!r}, not in {param!r}")
+        pars = {**start.params, **(params or {}), param: start.param}
+        mesh, ref, z0, tangent0 = _start_from_hopf(cm, start, basis, ntst or 60)
+        settings = settings.with_(direction="forward")
+    elif isinstance(start, Cycle):
+        pars = {**start.params, **(params or {})}
+        mesh, ref, z0 = _start_from_cycle(start, basis, ntst, param)
+    else:
+        raise ModelError("start must be a Hopf point (SpecialPoint) or a Cycle, got " + type(start).__name__)
+    p = cm.param_vector(pars)
+    lo, hi = float(min(p_range)), float(max(p_range))
+    if not lo <= z0[-1] <= hi:
+        raise ModelError(f"the start ({param}={z0[-1]:g}) is outside p_range {p_range}")
+    if settings.ds_max is None:
+        settings = settings.with_(ds_max=max(0.02 * (hi - lo), 1e-6))
+    problem = CycleProblem(cm, ip, p, mesh, basis, ref, adapt_every, max_period_factor)
+    problem.hopf_end = lambda z: hopf_end_points(problem, z)
+    raw = continuation(problem, z0, (lo, hi), settings, progress, label=f"cycles in {param}", tangent0=tangent0,
+                       at=at)
+    recs = [pt.record for pt in raw.points]
+    arrays = {k: np.array([r[k] for r in recs]) for k in ("period", "multipliers", "precision", "max", "min",
+                                                            "amplitude", "n_unstable")}
+    arrays["profiles"] = np.array([r["profile"] for r in recs])
+    arrays["meshes"] = np.array([r["mesh"] for r in recs])
+    full = model.param_values(pars)
+    br = raw_to_branch(raw, "cycle", model, param, full, arrays, np.array([r["x0"] for r in recs]),
+                       np.array([r["stable"] for r in recs]), meta={"ncol": ncol, "ntst": problem.N})
+    for sp in br.special_points:
+        sp.data.pop("terminal", None)
+    return br
