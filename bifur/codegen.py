@@ -11,8 +11,10 @@ Layers (as in Brian2):
 
 Numerical kernels (integrators, collocation, ...) live in bifur's own modules and take
 the model functions as their first arguments. Numba cannot cache a function compiled
-for a function argument, so the generated module also holds one thin wrapper per kernel
-that binds the model's functions as globals; those wrappers cache normally. Kernel
+for a function argument (and such kernels must not be ``cache=True`` themselves: their
+cache index would hold types of functions from other processes), so the generated module
+also holds one thin wrapper per kernel that binds the model's functions; those wrappers
+cache normally, with the kernel compiled into them. Kernel
 modules list their kernels in a module-level ``__kernels__`` dict (name -> tuple of
 batched argument names for a parallel loop, or None).
 """

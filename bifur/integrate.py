@@ -74,7 +74,7 @@ def _hermite(x, xn, f0, f1, h, r):
         r[4, i] = 0.0
 
 
-@njit(cache=True, error_model="numpy")
+@njit(error_model="numpy")  # not cached itself: compiled into each model's cached wrapper
 def _dopri_step(rhs_t_into, t, x, h, p, k, xs, xn, err, r):
     """One DOPRI5 step; k[0] must hold f(t, x) and k[6] receives f(t+h, xn). Returns the error norm input."""
     n = x.shape[0]
@@ -107,7 +107,7 @@ def _dopri_step(rhs_t_into, t, x, h, p, k, xs, xn, err, r):
         r[4, i] = h * (D1 * k[0, i] + D3 * k[2, i] + D4 * k[3, i] + D5 * k[4, i] + D6 * k[5, i] + D7 * k[6, i])
 
 
-@njit(cache=True, error_model="numpy")
+@njit(error_model="numpy")  # not cached itself: compiled into each model's cached wrapper
 def _rosenbrock_step(rhs_t_into, jac_t_into, t, x, h, p, k, xs, xn, err, r, w, piv, autonomous):
     """One step of the L-stable Rosenbrock 2(3) method; k[0] = f(t, x) on entry, k[6] = f(t+h, xn) on exit."""
     n = x.shape[0]
@@ -149,7 +149,7 @@ def _rosenbrock_step(rhs_t_into, jac_t_into, t, x, h, p, k, xs, xn, err, r, w, p
     return True
 
 
-@njit(cache=True, error_model="numpy")
+@njit(error_model="numpy")  # not cached itself: compiled into each model's cached wrapper
 def _locate(reset_g, r, p, vidx, thr, use_g, g0, g1, xs):
     """Zero in (0, 1] of the event function along the dense output (Illinois method)."""
     a, b = 0.0, 1.0
@@ -176,7 +176,7 @@ def _locate(reset_g, r, p, vidx, thr, use_g, g0, g1, xs):
     return b
 
 
-@njit(cache=True, error_model="numpy")
+@njit(error_model="numpy")  # not cached itself: compiled into each model's cached wrapper
 def _initial_step(rhs_t_into, t, x, f0, p, rtol, atol, order, xs, f1, hmax):
     n = x.shape[0]
     d0 = 0.0
@@ -226,7 +226,7 @@ def _all_finite(v):
     return True
 
 
-@njit(cache=True, error_model="numpy")
+@njit(error_model="numpy")  # not cached itself: compiled into each model's cached wrapper
 def _integrate(rhs_t_into, jac_t_into, reset_g, reset_apply_into, x0, p, t0, t_end, rtol, atol,
                hmax, max_steps, method, vidx, thr, has_reset, autonomous, record, dt_out,
                spk, t_count):
@@ -369,7 +369,7 @@ def _integrate(rhs_t_into, jac_t_into, reset_g, reset_apply_into, x0, p, t0, t_e
     return ts, xrec, nrec, nspk, status, t, x, nfev, nsteps
 
 
-@njit(cache=True, error_model="numpy")
+@njit(error_model="numpy")  # not cached itself: compiled into each model's cached wrapper
 def solve(rhs_t_into, jac_t_into, reset_g, reset_apply_into, x0, p, t0, t_end, rtol, atol, hmax,
           max_steps, method, vidx, thr, has_reset, autonomous, record, dt_out, max_spikes):
     """Integrate one trajectory; returns (t, x, spike_times, n_spikes, status, nfev, n_steps)."""
@@ -384,7 +384,7 @@ def solve(rhs_t_into, jac_t_into, reset_g, reset_apply_into, x0, p, t0, t_end, r
     return ts[:nrec].copy(), xs[:nrec].copy(), spk[:min(nspk, max_spikes)].copy(), nspk, status, nfev, nsteps
 
 
-@njit(cache=True, error_model="numpy")
+@njit(error_model="numpy")  # not cached itself: compiled into each model's cached wrapper
 def spikes_one(rhs_t_into, jac_t_into, reset_g, reset_apply_into, x0, p, t_end, t_count, rtol, atol,
                hmax, max_steps, method, vidx, thr, has_reset, autonomous, spk, info):
     """Spike times (from t_count on) of one run, for batched parallel use.

@@ -73,7 +73,7 @@ class Basis:
         return out
 
 
-@njit(cache=True, error_model="numpy")
+@njit(error_model="numpy")  # not cached itself: compiled into each model's cached wrapper
 def colloc_residual(rhs_into, X, T, p, h, L, D, out):
     """Collocation and periodicity residuals (length N m n + n); the phase condition is added by the caller."""
     N = h.shape[0]
@@ -101,7 +101,7 @@ def colloc_residual(rhs_into, X, T, p, h, L, D, out):
         out[r0 + c] = X[0, c] - X[N * m, c]
 
 
-@njit(cache=True, error_model="numpy")
+@njit(error_model="numpy")  # not cached itself: compiled into each model's cached wrapper
 def colloc_jacobian(rhs_into, jac_into, dfdp_into, X, T, p, ip, h, L, D, vals):
     """Values of the collocation rows of the Jacobian, in the order of :func:`jacobian_pattern`."""
     N = h.shape[0]
@@ -138,7 +138,7 @@ def colloc_jacobian(rhs_into, jac_into, dfdp_into, X, T, p, ip, h, L, D, vals):
     return pos
 
 
-@njit(cache=True, error_model="numpy")
+@njit(error_model="numpy")  # not cached itself: compiled into each model's cached wrapper
 def colloc_monodromy(jac_into, X, T, p, h, L, D, M):
     """Monodromy matrix of the linearised flow by condensation of each interval's interior nodes.
 
