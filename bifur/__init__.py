@@ -19,6 +19,7 @@ from .codegen import CompiledModel, compile_model
 from .equilibria import Equilibrium, find_equilibria
 from .errors import BifurError, ModelError, SolverError, Status, StatusCode
 from .model import Model, Reset
+from .neuro import FICurve, depolarization_block, fg_curve, fi_curve, input_conductance, with_conductance_input
 from .simulate import SpikeTrains, Trajectory, simulate, simulate_many
 
 __version__ = "0.1.0"
@@ -29,6 +30,7 @@ __all__ = [
     "find_equilibria", "Equilibrium",
     "continue_equilibria", "ContinuationSettings", "Branch", "SpecialPoint", "load_branch",
     "continue_cycles", "find_cycle", "Cycle",
+    "fi_curve", "fg_curve", "FICurve", "depolarization_block", "with_conductance_input", "input_conductance",
     "BifurError", "ModelError", "SolverError", "Status", "StatusCode",
     "models", "plot",
 ]

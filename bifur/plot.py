@@ -11,7 +11,7 @@ import numpy as np
 
 from .branch import Branch
 
-__all__ = ["diagram", "period", "MARKERS"]
+__all__ = ["diagram", "period", "fi", "MARKERS"]
 
 #: Marker of each special-point label.
 MARKERS = {"LP": "s", "H": "o", "BP": "D", "LPC": "^", "PD": "v", "NS": "p", "BPC": "d", "SNIC": "*",
@@ -155,4 +155,65 @@ def period(branches: Branch | Iterable[Branch], ax=None, *, frequency: bool = Fa
                                            xytext=(4, 4), fontsize=8))
         ax.set_xlabel(br.param_name)
         ax.set_ylabel("frequency (Hz)" if frequency else f"period ({br.time_unit})")
+    return artists
+
+
+def fi(curve, ax=None, *, unstable: bool = True, label: str | None = None, lw: float = 1.8,
+       marks: bool = True) -> list:
+    """An f-I (or f-G) curve: stable firing rate solid, rest at 0, unstable cycles dashed,
+    onset and block marked.
+
+    Parameters
+    ----------
+    curve : FICurve
+        From :func:`bifur.fi_curve` or :func:`bifur.fg_curve` (continuation or simulation).
+    ax : matplotlib Axes, optional
+    unstable : bool
+        Also draw the frequency of unstable cycles (dashed), which shows hysteresis.
+    label : str, optional
+        Legend label of the stable rate.
+    marks : bool
+        Mark and label onset and block.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import bifur
+    >>> from bifur.models import hodgkin_huxley
+    >>> curve = bifur.fi_curve(hodgkin_huxley(), "I", (0.0, 200.0))
+    >>> len(bifur.plot.fi(curve)) >= 3
+    True
+    """
+    ax = _axes(ax)
+    artists: list = []
+    label = label if label is not None else curve.model.name
+    if curve.method == "simulation":
+        artists += ax.plot(curve.param, curve.rate_hz, ".-", lw=1, ms=3, label=f"{label} (simulation)")
+        color = artists[-1].get_color()
+    else:
+        color = None
+        for br in curve.cycles:
+            f = br.frequency_hz
+            for a, b, st in _segments(br.stable):
+                if not st and not unstable:
+                    continue
+                ln, = ax.plot(br.param[a:b + 1], f[a:b + 1], ls="-" if st else "--", lw=lw if st else 1.0,
+                              color=color, label=label if (st and color is None) else None)
+                color = ln.get_color()
+                artists.append(ln)
+        rest = curve.rate_hz == 0
+        if rest.any():
+            artists += ax.plot(curve.param[rest], np.zeros(rest.sum()), ".", ms=2, color=color or "k")
+        if marks:
+            for sp, name in ((curve.onset, "onset"), (curve.block, "block")):
+                if sp is None:
+                    continue
+                f0 = sp.data.get("frequency_hz", 0.0) if sp.kind not in ("SNIC", "HOM") else 0.0
+                artists.append(ax.plot([sp.param], [f0], MARKERS.get(sp.kind, "o"), color=color, mec="k",
+                                       ms=7, zorder=5)[0])
+                artists.append(ax.annotate(f"{name} ({sp.kind})", (sp.param, f0), textcoords="offset points",
+                                           xytext=(5, 5), fontsize=8))
+    ax.set_xlabel(curve.param_name)
+    ax.set_ylabel("firing rate (Hz)")
     return artists

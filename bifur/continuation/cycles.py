@@ -387,9 +387,12 @@ def continue_cycles(model: Model, start, param: str, p_range: tuple[float, float
     lo, hi = float(min(p_range)), float(max(p_range))
     if not lo <= z0[-1] <= hi:
         raise ModelError(f"the start ({param}={z0[-1]:g}) is outside p_range {p_range}")
-    if settings.ds_max is None:
-        settings = settings.with_(ds_max=max(0.02 * (hi - lo), 1e-6))
     problem = CycleProblem(cm, ip, p, mesh, basis, ref, adapt_every, max_period_factor)
+    if settings.ds_max is None:
+        # the arclength mixes the parameter, the period and the orbit (L2 norm, AUTO's convention):
+        # let the default largest step be 2 % of the parameter range or 5 % of the period or amplitude
+        amp = problem.record(z0)["amplitude"]
+        settings = settings.with_(ds_max=max(0.02 * (hi - lo), 0.05 * z0[problem.nx], 0.05 * amp, 1e-6))
     problem.hopf_end = lambda z: hopf_end_points(problem, z)
     raw = continuation(problem, z0, (lo, hi), settings, progress, label=f"cycles in {param}", tangent0=tangent0,
                        at=at)

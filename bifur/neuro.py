@@ -1,0 +1,412 @@
+"""The neuroscience layer: f-I and f-G curves, onset type, excitability class, depolarization block.
+
+Everything here is read off branches computed by the public continuation functions: the
+branch of equilibria (rest), the cycle branches born at its Hopf points, and — when no
+Hopf point leads to the firing branch, as at a SNIC — a cycle branch seeded from a
+simulation. Stable firing is where a cycle branch is stable; its frequency is the firing
+rate. Onset and block are the special points that bound the stable firing region.
+
+Excitability classes (Hodgkin 1948; Izhikevich 2007, ch. 7): class 1 when firing starts
+at an arbitrarily low frequency (onset at a SNIC or a saddle homoclinic orbit), class 2
+when it starts at a finite frequency (a Hopf point or a fold of cycles), class 3 when
+there is no repetitive firing in the range.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Mapping, Sequence
+
+import numpy as np
+
+from .branch import Branch, SpecialPoint
+from .continuation import ContinuationSettings, continue_cycles, continue_equilibria
+from .cycle import find_cycle
+from .equilibria import find_equilibria
+from .errors import BifurError, ModelError
+from .model import Model
+from .parse import sym
+
+__all__ = ["FICurve", "fi_curve", "fg_curve", "depolarization_block", "with_conductance_input",
+           "input_conductance"]
+
+Interval = tuple[float, float]
+
+
+def with_conductance_input(model: Model, name: str = "G", reversal: float = 0.0) -> Model:
+    """The model with an injected conductance: a parameter ``name`` (default 0) and the current
+    -G (V - E_name) added to the voltage equation, divided by the model's capacitance.
+
+    The reversal potential is a parameter too, ``E_<name>`` (default ``reversal``).
+
+    Examples
+    --------
+    >>> from bifur.models import hodgkin_huxley
+    >>> m = with_conductance_input(hodgkin_huxley())
+    >>> m.params["G"], m.params["E_G"]
+    (0.0, 0.0)
+    """
+    if model.voltage is None:
+        raise ModelError(f"model {model.name!r} declares no voltage state")
+    erev = f"E_{name}"
+    for n in (name, erev):
+        if n in model.params or n in model.init:
+            raise ModelError(f"model {model.name!r} already has a {n!r}")
+    V, G, E = sym(model.voltage), sym(name), sym(erev)
+    cap = model.capacitance
+    C = sym(cap) if isinstance(cap, str) else (cap if cap is not None else 1)
+    eqs = dict(model.equations)
+    eqs[model.voltage] = eqs[model.voltage] - G * (V - E) / C
+    params = {**model.params, name: 0.0, erev: float(reversal)}
+    return model._replace(name=f"{model.name}+{name}", params=params, equations=eqs,
+                          description=f"{model.description} with injected conductance {name} (reversal {erev})")
+
+
+def input_conductance(model: Model, params: Mapping[str, float] | None = None, current: str = "I") -> float:
+    """Steady-state input conductance at rest, dI/dV along the steady-state I-V relation.
+
+    Computed exactly by implicit differentiation at the (lowest-voltage stable) rest state:
+    J dx/dI = -df/dI, G_in = 1 / (dV/dI). Units: current unit / voltage unit (mS/cm² for HH).
+
+    Examples
+    --------
+    >>> from bifur.models import izhikevich
+    >>> round(input_conductance(izhikevich("RS")), 6)  # -(0.08 v + 5 - b) at v = -70
+    0.4
+    """
+    model.check_param(current)
+    if model.voltage is None:
+        raise ModelError(f"model {model.name!r} declares no voltage state")
+    rest = [e for e in find_equilibria(model, params=params, simulate_seed=False) if e.stable]
+    if not rest:
+        raise BifurError(f"no stable rest state of {model.name!r} at these parameters")
+    cm = model.compile()
+    p = cm.param_vector(params)
+    x = rest[0].x
+    dxdI = np.linalg.solve(cm.jac(x, p), -cm.dfdp(x, p)[:, cm.param_index(current)])
+    return float(1.0 / dxdI[model.state_names.index(model.voltage)])
+
+
+# -- interval helpers ---------------------------------------------------------------------
+def _segments(param: np.ndarray, mask: np.ndarray) -> list[tuple[int, int]]:
+    out, start = [], None
+    for i, m in enumerate(mask):
+        if m and start is None:
+            start = i
+        if not m and start is not None:
+            out.append((start, i - 1))
+            start = None
+    if start is not None:
+        out.append((start, len(mask) - 1))
+    return out
+
+
+def _union(intervals: list[Interval]) -> list[Interval]:
+    out: list[list[float]] = []
+    for lo, hi in sorted(intervals):
+        if out and lo <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], hi)
+        else:
+            out.append([lo, hi])
+    return [(a, b) for a, b in out]
+
+
+def _intersect(a: list[Interval], b: list[Interval], tol: float = 0.0) -> list[Interval]:
+    """Intersection of two unions of intervals, dropping pieces not longer than ``tol``."""
+    out = []
+    for lo1, hi1 in a:
+        for lo2, hi2 in b:
+            lo, hi = max(lo1, lo2), min(hi1, hi2)
+            if hi - lo > tol:
+                out.append((lo, hi))
+    return _union(out)
+
+
+def _stable_segments(br: Branch) -> list[tuple[int, int]]:
+    """Runs of stable points, each widened by one point on a side where a located special point
+    marks the change of stability (at the point itself the stability flag is borderline)."""
+    special = {sp.index for sp in br.special_points}
+    out = []
+    for i, j in _segments(br.param, br.stable):
+        out.append((i - 1 if i - 1 in special else i, j + 1 if j + 1 in special else j))
+    return out
+
+
+def _stable_intervals(br: Branch) -> list[Interval]:
+    return _union([(float(br.param[i:j + 1].min()), float(br.param[i:j + 1].max())) for i, j in _stable_segments(br)])
+
+
+def _end_special(br: Branch, i: int, j: int, value: float) -> SpecialPoint | None:
+    """The special point bounding the stable segment [i, j] of a cycle branch at its low/high end."""
+    k = i if br.param[i] == value else j
+    near = [sp for sp in br.special_points if abs(sp.index - k) <= 1 and sp.kind in
+            ("LPC", "H", "SNIC", "HOM", "PD", "NS", "BPC")]
+    if not near:
+        return None
+    return min(near, key=lambda sp: abs(sp.param - value))
+
+
+@dataclass
+class FICurve:
+    """A frequency-input curve.
+
+    Attributes
+    ----------
+    param_name : str
+        The input parameter ("I" for current, "G" for conductance).
+    param : ndarray
+        Input values at which the rate was evaluated.
+    rate_hz : ndarray
+        Stable firing rate (Hz); 0 where only rest is stable; NaN where neither a stable cycle
+        nor a stable equilibrium was found, and outside the computed range. Where rest and firing
+        coexist (see ``bistable``) the firing rate is given.
+    branches : list of Branch
+        The equilibrium branch first, then every cycle branch (stable and unstable parts).
+    onset : SpecialPoint or None
+        Where stable firing appears: "SNIC", "HOM", "LPC" or "H".
+    rheobase : float
+        The input at the onset (NaN without firing).
+    block : SpecialPoint or None
+        Where stable firing ends at high input (depolarization block): "LPC" or "H"; None if
+        firing persists to the end of the range.
+    bistable : list of (float, float)
+        Intervals where a stable rest state and stable firing coexist.
+    excitability_class : int
+        1 (onset at zero frequency), 2 (finite frequency) or 3 (no repetitive firing).
+    method : str
+        "continuation" or "simulation".
+    """
+
+    model: Model
+    param_name: str
+    param: np.ndarray
+    rate_hz: np.ndarray
+    branches: list = field(default_factory=list)
+    onset: SpecialPoint | None = None
+    rheobase: float = math.nan
+    block: SpecialPoint | None = None
+    bistable: list = field(default_factory=list)
+    excitability_class: int = 3
+    method: str = "continuation"
+    p_range: Interval = (math.nan, math.nan)
+    firing: list = field(default_factory=list)
+
+    @property
+    def equilibria(self) -> Branch | None:
+        return self.branches[0] if self.branches else None
+
+    @property
+    def cycles(self) -> list[Branch]:
+        return self.branches[1:]
+
+    def rate_at(self, value: float) -> float:
+        """The rate at one of the evaluation points."""
+        k = np.flatnonzero(self.param == value)
+        if k.size == 0:
+            raise KeyError(f"{self.param_name}={value} is not an evaluation point: pass it in at=")
+        return float(self.rate_hz[k[0]])
+
+    def summary(self) -> str:
+        """One paragraph: onset, class, block, bistability and the rate range."""
+        on = (f"onset {self.onset.kind} at {self.param_name}={self.rheobase:.8g}" if self.onset is not None
+              else (f"rheobase {self.param_name}={self.rheobase:.6g}" if math.isfinite(self.rheobase)
+                    else "no repetitive firing"))
+        blk = (f"depolarization block at {self.block.kind} {self.param_name}={self.block.param:.8g}"
+               if self.block is not None else "no block in range")
+        fin = self.rate_hz[np.isfinite(self.rate_hz) & (self.rate_hz > 0)]
+        rates = f"rates {fin.min():.4g}-{fin.max():.4g} Hz" if fin.size else "no firing"
+        bis = ", ".join(f"[{a:.6g}, {b:.6g}]" for a, b in self.bistable) or "none"
+        return (f"{self.model.name} ({self.method}): {on}; class {self.excitability_class}; {blk}; {rates}; "
+                f"bistable: {bis}")
+
+    def to_dataframe(self):
+        import pandas as pd
+        return pd.DataFrame({self.param_name: self.param, "rate_hz": self.rate_hz})
+
+    def __repr__(self) -> str:
+        return f"<FICurve {self.summary()}>"
+
+
+def _seed_cycle(model: Model, eq: Branch, param: str, pars: dict, lo: float, hi: float):
+    """A stable cycle from a simulation, at inputs where no stable equilibrium exists (else a few across the range)."""
+    unstable_only = [float(v) for v, s in zip(eq.param, eq.stable) if not s and lo <= v <= hi]
+    stable_vals = eq.param[eq.stable]
+    candidates = [v for v in unstable_only if not np.any(np.isclose(stable_vals, v, rtol=0, atol=1e-12))]
+    if candidates:
+        candidates = list(np.quantile(candidates, [0.5, 0.25, 0.75, 0.1, 0.9]))
+    candidates += list(np.linspace(lo, hi, 7)[1:-1])
+    for v in candidates:
+        try:
+            cyc = find_cycle(model, params={**pars, param: float(v)}, max_chunks=5)
+        except BifurError:
+            continue
+        if cyc.stable:
+            return cyc
+    return None
+
+
+def _on_branch(cyc, branches: list[Branch], param: str) -> bool:
+    v = cyc.params[param]
+    for br in branches:
+        near = np.flatnonzero(np.abs(br.param - v) <= 1e-3 * (abs(v) + 1))
+        if np.any(np.abs(br.period[near] - cyc.period) <= 1e-3 * cyc.period):
+            return True
+    return False
+
+
+def _continuation_curve(model: Model, param: str, lo: float, hi: float, pars: dict, at, settings,
+                        ntst: int | None, progress: bool) -> FICurve:
+    if model.reset is not None:
+        raise ModelError(f"{model.name!r} has a reset: its f-I curve by continuation needs reset-map "
+                         "continuation; use method='simulation'")
+    eq = continue_equilibria(model, param, (lo, hi), params=pars, settings=settings, progress=progress, at=at)
+    cycles: list[Branch] = []
+    done_hopf: list[float] = []
+    for h in eq.special("H"):
+        if any(abs(h.param - d) <= 1e-6 * (abs(d) + 1) for d in done_hopf):
+            continue
+        br = continue_cycles(model, h, param, (lo, hi), ntst=ntst, settings=settings, progress=progress, at=at)
+        cycles.append(br)
+        done_hopf.append(h.param)
+        done_hopf += [sp.param for sp in br.special("H")]
+    if not any(br.stable.any() for br in cycles):
+        cyc = _seed_cycle(model, eq, param, pars, lo, hi)
+        if cyc is not None and not _on_branch(cyc, cycles, param):
+            cycles.append(continue_cycles(model, cyc, param, (lo, hi), ntst=ntst, settings=settings,
+                                          progress=progress, at=at))
+    # stable firing intervals and the special points that bound them
+    firing: list[tuple[float, float, SpecialPoint | None, SpecialPoint | None]] = []
+    for br in cycles:
+        for i, j in _stable_segments(br):
+            seg = br.param[i:j + 1]
+            a, b = float(seg.min()), float(seg.max())
+            firing.append((a, b, _end_special(br, i, j, a), _end_special(br, i, j, b)))
+    firing.sort(key=lambda f: f[0])
+    onset = firing[0][2] if firing else None
+    tol = 1e-9 * (abs(hi) + 1)
+    top = max(firing, key=lambda f: f[1]) if firing else None
+    block = top[3] if top is not None and top[1] < hi - tol else None
+    fire_int = _union([(a, b) for a, b, _, _ in firing])
+    rest_int = _stable_intervals(eq)
+    # evaluation points and rates
+    if at is not None:
+        values = np.asarray(at, dtype=float)
+    else:
+        pts = [br.param[br.stable] for br in cycles]
+        pts.append(eq.param[[not any(a <= v <= b for a, b in fire_int) for v in eq.param]])
+        values = np.unique(np.concatenate(pts))
+    rate = np.full(values.size, np.nan)
+    for k, v in enumerate(values):
+        if not lo <= v <= hi:
+            continue
+        freqs = [br.frequency_hz[i] for br in cycles for i in np.flatnonzero((br.param == v) & br.stable)]
+        if freqs:
+            rate[k] = max(freqs)
+        elif any(a <= v <= b for a, b in rest_int):
+            rate[k] = 0.0
+    rheobase = onset.param if onset is not None else (fire_int[0][0] if fire_int else math.nan)
+    if not firing:
+        klass = 3
+    elif onset is not None and onset.kind in ("SNIC", "HOM"):
+        klass = 1
+    else:
+        klass = 2
+    return FICurve(model, param, values, rate, [eq, *cycles], onset, rheobase, block,
+                   _intersect(rest_int, fire_int, 1e-6 * (hi - lo)), klass, "continuation", (lo, hi), fire_int)
+
+
+def _simulation_curve(model: Model, param: str, lo: float, hi: float, pars: dict, at, t_end: float | None,
+                      t_discard: float | None, threshold: float | None) -> FICurve:
+    from .simulate import simulate_many
+    values = np.asarray(at if at is not None else np.linspace(lo, hi, 101), dtype=float)
+    unit = 1.0 if model.time_unit == "1" else 1.0 / model.seconds_per_time_unit
+    t_end = t_end if t_end is not None else 1.2 * unit
+    t_discard = t_discard if t_discard is not None else 0.2 * unit
+    st = simulate_many(model, param, values, t_end, params=pars, t_discard=t_discard, threshold=threshold)
+    rate = st.rate_hz.copy()
+    rate[(values < lo) | (values > hi)] = np.nan
+    firing = values[rate > 0]
+    return FICurve(model, param, values, rate, [], None, float(firing.min()) if firing.size else math.nan, None,
+                   [], 3 if firing.size == 0 else 0, "simulation", (lo, hi))
+
+
+def fi_curve(model: Model, param: str = "I", p_range: Interval = (0.0, 100.0), method: str = "continuation",
+             at: Sequence[float] | None = None, params: Mapping[str, float] | None = None,
+             settings: ContinuationSettings | None = None, ntst: int | None = None, progress: bool = False,
+             t_end: float | None = None, t_discard: float | None = None,
+             threshold: float | None = None) -> FICurve:
+    """Frequency-input curve with onset, excitability class, depolarization block and bistability.
+
+    Parameters
+    ----------
+    model : Model
+    param : str
+        Input parameter (injected current by default).
+    p_range : (float, float)
+        Input range; the rest state at its lower end starts the analysis.
+    method : {"continuation", "simulation"}
+        "continuation" reads everything off the branches (exact rates); "simulation" counts
+        spikes in runs of ``simulate_many`` from the model's initial state (the brute-force
+        baseline: rate resolution 1/(t_end - t_discard), no onset type, no bistability).
+    at : sequence of float, optional
+        Inputs at which the rate is evaluated exactly (each cycle converged there); by default
+        the branch points (continuation) or 101 values (simulation).
+    params : mapping, optional
+        Other parameter values.
+    settings : ContinuationSettings, optional
+    ntst : int, optional
+        Collocation mesh intervals.
+    t_end, t_discard, threshold :
+        Simulation method only: run length, transient, spike threshold.
+
+    Returns
+    -------
+    FICurve
+
+    Examples
+    --------
+    >>> from bifur.models import hodgkin_huxley
+    >>> fi = fi_curve(hodgkin_huxley(), "I", (0.0, 200.0), at=[5.0, 20.0, 180.0])
+    >>> fi.onset.kind, round(fi.rheobase, 4), fi.block.kind, fi.excitability_class
+    ('LPC', 6.2603, 'H', 2)
+    >>> [round(r, 3) for r in fi.rate_hz]
+    [0.0, 86.47, 0.0]
+    """
+    model.check_param(param)
+    lo, hi = (float(v) for v in p_range)
+    if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
+        raise ModelError(f"p_range must be (low, high) with low < high, got {p_range}")
+    pars = model.param_values(params)
+    if method == "continuation":
+        return _continuation_curve(model, param, lo, hi, pars, at, settings, ntst, progress)
+    if method == "simulation":
+        return _simulation_curve(model, param, lo, hi, pars, at, t_end, t_discard, threshold)
+    raise ModelError(f"method must be 'continuation' or 'simulation', got {method!r}")
+
+
+def fg_curve(model: Model, reversal: float = 0.0, p_range: Interval = (0.0, 1.0), name: str = "G",
+             **kwargs) -> FICurve:
+    """Frequency versus injected conductance (dynamic clamp): :func:`fi_curve` of
+    :func:`with_conductance_input` in the conductance ``name``.
+
+    Examples
+    --------
+    >>> from bifur.models import hodgkin_huxley
+    >>> fg = fg_curve(hodgkin_huxley(), reversal=0.0, p_range=(0.0, 2.0))
+    >>> fg.onset.kind, fg.excitability_class
+    ('LPC', 2)
+    """
+    return fi_curve(with_conductance_input(model, name, reversal), name, p_range, **kwargs)
+
+
+def depolarization_block(model: Model, param: str = "I", p_range: Interval = (0.0, 100.0),
+                         **kwargs) -> SpecialPoint | None:
+    """The special point where stable firing ends at high input ("LPC" or "H"), or None.
+
+    Examples
+    --------
+    >>> from bifur.models import hodgkin_huxley
+    >>> depolarization_block(hodgkin_huxley(), "I", (0.0, 200.0))
+    SpecialPoint(H at I=154.5224337, supercritical)
+    """
+    return fi_curve(model, param, p_range, **kwargs).block
