@@ -161,7 +161,8 @@ class FICurve:
         nor a stable equilibrium was found, and outside the computed range. Where rest and firing
         coexist (see ``bistable``) the firing rate is given.
     branches : list of Branch
-        The equilibrium branch first, then every cycle branch (stable and unstable parts).
+        The equilibrium branches (through the rest state first), then every cycle branch
+        (stable and unstable parts).
     onset : SpecialPoint or None
         Where stable firing appears: "SNIC", "HOM", "LPC" or "H".
     rheobase : float
@@ -192,12 +193,14 @@ class FICurve:
     firing: list = field(default_factory=list)
 
     @property
-    def equilibria(self) -> Branch | None:
-        return self.branches[0] if self.branches else None
+    def equilibria(self) -> list[Branch]:
+        """The equilibrium branches (the one through the rest state first)."""
+        return [b for b in self.branches if b.kind == "equilibrium"]
 
     @property
     def cycles(self) -> list[Branch]:
-        return self.branches[1:]
+        """The cycle branches."""
+        return [b for b in self.branches if b.kind == "cycle"]
 
     def rate_at(self, value: float) -> float:
         """The rate at one of the evaluation points."""
@@ -227,13 +230,26 @@ class FICurve:
         return f"<FICurve {self.summary()}>"
 
 
-def _seed_cycle(model: Model, eq: Branch, param: str, pars: dict, lo: float, hi: float):
+def _equilibrium_branches(model: Model, param: str, lo: float, hi: float, pars: dict, at, settings,
+                          progress: bool) -> list[Branch]:
+    """The branch through the rest state at ``lo``, and branches through equilibria at ``hi`` not on it
+    (e.g. a depolarized state reached only at high input)."""
+    eqs = [continue_equilibria(model, param, (lo, hi), params=pars, settings=settings, progress=progress, at=at)]
+    for e in find_equilibria(model, params={**pars, param: hi}, simulate_seed=False):
+        on = any(np.any((np.abs(b.param - hi) <= 1e-9 * (abs(hi) + 1))
+                        & (np.linalg.norm(b.x - e.x, axis=1) <= 1e-6 * (1 + np.linalg.norm(e.x)))) for b in eqs)
+        if not on:
+            eqs.append(continue_equilibria(model, param, (hi, lo), params=pars, x0=e.x, settings=settings,
+                                           progress=progress, at=at))
+    return eqs
+
+
+def _seed_cycle(model: Model, eqs: list[Branch], param: str, pars: dict, lo: float, hi: float):
     """A stable cycle from a simulation, at inputs where no stable equilibrium exists (else a few across the range)."""
-    unstable_only = [float(v) for v, s in zip(eq.param, eq.stable) if not s and lo <= v <= hi]
-    stable_vals = eq.param[eq.stable]
-    candidates = [v for v in unstable_only if not np.any(np.isclose(stable_vals, v, rtol=0, atol=1e-12))]
-    if candidates:
-        candidates = list(np.quantile(candidates, [0.5, 0.25, 0.75, 0.1, 0.9]))
+    rest = _union([iv for eq in eqs for iv in _stable_intervals(eq)])
+    grid = np.linspace(lo, hi, 201)
+    no_rest = [float(v) for v in grid if not any(a <= v <= b for a, b in rest)]
+    candidates = list(np.quantile(no_rest, [0.5, 0.25, 0.75, 0.1, 0.9])) if no_rest else []
     candidates += list(np.linspace(lo, hi, 7)[1:-1])
     for v in candidates:
         try:
@@ -259,10 +275,10 @@ def _continuation_curve(model: Model, param: str, lo: float, hi: float, pars: di
     if model.reset is not None:
         raise ModelError(f"{model.name!r} has a reset: its f-I curve by continuation needs reset-map "
                          "continuation; use method='simulation'")
-    eq = continue_equilibria(model, param, (lo, hi), params=pars, settings=settings, progress=progress, at=at)
+    eqs = _equilibrium_branches(model, param, lo, hi, pars, at, settings, progress)
     cycles: list[Branch] = []
     done_hopf: list[float] = []
-    for h in eq.special("H"):
+    for h in [h for eq in eqs for h in eq.special("H")]:
         if any(abs(h.param - d) <= 1e-6 * (abs(d) + 1) for d in done_hopf):
             continue
         br = continue_cycles(model, h, param, (lo, hi), ntst=ntst, settings=settings, progress=progress, at=at)
@@ -270,7 +286,7 @@ def _continuation_curve(model: Model, param: str, lo: float, hi: float, pars: di
         done_hopf.append(h.param)
         done_hopf += [sp.param for sp in br.special("H")]
     if not any(br.stable.any() for br in cycles):
-        cyc = _seed_cycle(model, eq, param, pars, lo, hi)
+        cyc = _seed_cycle(model, eqs, param, pars, lo, hi)
         if cyc is not None and not _on_branch(cyc, cycles, param):
             cycles.append(continue_cycles(model, cyc, param, (lo, hi), ntst=ntst, settings=settings,
                                           progress=progress, at=at))
@@ -287,13 +303,13 @@ def _continuation_curve(model: Model, param: str, lo: float, hi: float, pars: di
     top = max(firing, key=lambda f: f[1]) if firing else None
     block = top[3] if top is not None and top[1] < hi - tol else None
     fire_int = _union([(a, b) for a, b, _, _ in firing])
-    rest_int = _stable_intervals(eq)
+    rest_int = _union([iv for eq in eqs for iv in _stable_intervals(eq)])
     # evaluation points and rates
     if at is not None:
         values = np.asarray(at, dtype=float)
     else:
         pts = [br.param[br.stable] for br in cycles]
-        pts.append(eq.param[[not any(a <= v <= b for a, b in fire_int) for v in eq.param]])
+        pts += [eq.param[[not any(a <= v <= b for a, b in fire_int) for v in eq.param]] for eq in eqs]
         values = np.unique(np.concatenate(pts))
     rate = np.full(values.size, np.nan)
     for k, v in enumerate(values):
@@ -311,7 +327,7 @@ def _continuation_curve(model: Model, param: str, lo: float, hi: float, pars: di
         klass = 1
     else:
         klass = 2
-    return FICurve(model, param, values, rate, [eq, *cycles], onset, rheobase, block,
+    return FICurve(model, param, values, rate, [*eqs, *cycles], onset, rheobase, block,
                    _intersect(rest_int, fire_int, 1e-6 * (hi - lo)), klass, "continuation", (lo, hi), fire_int)
 
 

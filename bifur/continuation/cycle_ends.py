@@ -5,9 +5,10 @@ computed cycle we look at its slowest point and ask two questions:
 
 * is there a saddle equilibrium at the current parameter right next to the orbit? Then the
   branch ends at a homoclinic orbit (``HOM``); T ≈ -(1/λu) ln|p - p*| gives p*;
-* otherwise, does Newton on the fold system (f = 0, J v = 0, c·v = 1) from that point
-  converge to a saddle-node of equilibria next to the orbit? Then it is a saddle-node on
-  invariant circle (``SNIC``) at the fold's parameter, with T ≈ K/√|p - p*|.
+* otherwise, is there a saddle-node of equilibria next to the orbit at the parameter where
+  T^-2 (linear in p near a saddle-node) extrapolates to zero? It is found from the side where
+  the equilibria still exist, by continuing them to their fold. Then the branch ends at a
+  saddle-node on invariant circle (``SNIC``) at the fold's parameter, with T ≈ K/√|p - p*|.
 """
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ import math
 from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
-import scipy.linalg
 
 from ..branch import SpecialPoint
 from ..equilibria import newton
@@ -27,7 +27,7 @@ from .normal_forms import fold_coefficients
 if TYPE_CHECKING:
     from .cycles import CycleProblem
 
-__all__ = ["hopf_end_points", "near_hopf", "classify_divergence", "solve_fold"]
+__all__ = ["hopf_end_points", "near_hopf", "classify_divergence"]
 
 
 def near_hopf(pb: "CycleProblem", z: np.ndarray, rec: dict, tol: float = 0.05) -> bool:
@@ -79,48 +79,34 @@ def hopf_end_points(pb: "CycleProblem", z: np.ndarray) -> list[Point]:
     return [Point(zh, tangent, rec, np.zeros(len(pb.event_kinds)), sp)]
 
 
-def solve_fold(cm, ip: int, x: np.ndarray, p: np.ndarray, max_iter: int = 40):
-    """Newton on the fold system f(x, p) = 0, J(x, p) v = 0, c·v = 1 from (x, p).
-
-    Returns (x*, p*, converged).
-    """
-    n = x.size
-    J = cm.jac(x, p)
-    ev, vecs = np.linalg.eig(J)
-    v = np.real(vecs[:, np.argmin(np.abs(ev))])
-    v /= np.linalg.norm(v)
-    c = v.copy()
-    x, p = x.copy(), p.copy()
-    for _ in range(max_iter):
-        J = cm.jac(x, p)
-        f = cm.rhs(x, p)
-        F = np.concatenate([f, J @ v, [c @ v - 1.0]])
-        dp = 1e-6 * (abs(p[ip]) + 1.0)
-        pp, pm = p.copy(), p.copy()
-        pp[ip] += dp
-        pm[ip] -= dp
-        Jp_v = (cm.jac(x, pp) - cm.jac(x, pm)) @ v / (2 * dp)
-        Bv = np.column_stack([cm.d2(x, p, v, e) for e in np.eye(n)])
-        A = np.zeros((2 * n + 1, 2 * n + 1))
-        A[:n, :n] = J
-        A[:n, n] = cm.dfdp(x, p)[:, ip]
-        A[n:2 * n, :n] = Bv
-        A[n:2 * n, n] = Jp_v
-        A[n:2 * n, n + 1:] = J
-        A[2 * n, n + 1:] = c
-        try:
-            d = scipy.linalg.solve(A, -F)
-        except (np.linalg.LinAlgError, ValueError):
-            return x, p, False
-        if not np.all(np.isfinite(d)):
-            return x, p, False
-        lam = 1.0 if np.linalg.norm(d[:n]) < 10 * (1 + np.linalg.norm(x)) else 0.1
-        x += lam * d[:n]
-        p[ip] += lam * d[n]
-        v += lam * d[n + 1:]
-        if np.linalg.norm(d) < 1e-11 * (1 + np.linalg.norm(x) + abs(p[ip])):
-            return x, p, bool(np.linalg.norm(cm.rhs(x, p)) < 1e-8 * (1 + np.linalg.norm(x)))
-    return x, p, False
+def _fold_near(pb: "CycleProblem", X: np.ndarray, x_slow: np.ndarray, p: np.ndarray, p_fit: float,
+               ps: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """A fold of equilibria next to the orbit's bottleneck, found from the side where the equilibria
+    still exist: Newton there from the slowest point, then the equilibrium branch up to its fold."""
+    pc = float(p[pb.ip])
+    diam = float(np.linalg.norm(X.max(axis=0) - X.min(axis=0))) or 1.0
+    if math.isfinite(p_fit) and p_fit != pc:
+        gap, direction = abs(pc - p_fit), math.copysign(1.0, p_fit - pc)
+    else:
+        gap, direction = 10 * abs(ps[-1] - ps[-2]) + 1e-9, math.copysign(1.0, ps[-1] - ps[-2])
+    for k in (2.0, 5.0, 20.0):
+        p_try = p.copy()
+        p_try[pb.ip] = pc + direction * (gap + k * gap)
+        x_eq, ok = newton(pb.cm, x_slow, p_try)
+        if not ok or _distance_to_orbit(x_eq, X) > 0.2 * diam:
+            continue
+        eq = EquilibriumProblem(pb.cm, pb.ip, p_try)
+        bounds = (min(p_try[pb.ip], pc), max(p_try[pb.ip], pc))
+        raw = continuation(eq, np.append(x_eq, p_try[pb.ip]), bounds,
+                           ContinuationSettings(ds_max=(k + 1) * gap / 10, max_steps=400))
+        lps = [pt.special for pt in raw.points if pt.special is not None and pt.special.kind == "LP"]
+        lps = [sp for sp in lps if _distance_to_orbit(sp.x, X) < 0.1 * diam]
+        if lps:
+            sp = min(lps, key=lambda s: abs(s.param - (p_fit if math.isfinite(p_fit) else pc)))
+            pf = p.copy()
+            pf[pb.ip] = sp.param
+            return sp.x, pf
+    return None
 
 
 def _distance_to_orbit(x: np.ndarray, X: np.ndarray) -> float:
@@ -161,13 +147,20 @@ def classify_divergence(pb: "CycleProblem", points: Sequence[Point]) -> tuple[St
                            f"the period diverged (T={T:.6g} {unit} at {name}={pc:.8g}): the cycles approach a "
                            f"homoclinic orbit to a saddle (HOM) near {name}*={p_star:.8g}, unstable eigenvalue "
                            f"λu={lam_u:.6g}"), [])
-    xf, pf, okf = solve_fold(cm, pb.ip, x_slow, p)
-    if okf and _distance_to_orbit(xf, X) < 0.1 * diam:
+    # where does T^-2, linear in p near a saddle-node, extrapolate to zero?
+    sel = np.arange(len(points))[tail]
+    sel = sel[Ts[sel] >= 0.5 * T]
+    p_fit = math.nan
+    if sel.size >= 3:
+        slope, icpt = np.polyfit(ps[sel], Ts[sel] ** -2.0, 1)
+        if slope != 0:
+            p_fit = -icpt / slope
+    fold = _fold_near(pb, X, x_slow, p, p_fit, ps)
+    if fold is not None:
+        xf, pf = fold
         p_star = float(pf[pb.ip])
         nf = fold_coefficients(cm, xf, pf, pb.ip)
         k_nf = math.pi / math.sqrt(abs(nf["a"] * nf["b"])) if nf["a"] * nf["b"] != 0 else math.nan
-        sel = np.arange(len(points))[tail]
-        sel = sel[Ts[sel] >= 0.5 * T]
         if sel.size >= 2:
             K, C = np.polyfit(1.0 / np.sqrt(np.abs(ps[sel] - p_star)), Ts[sel], 1)
         else:

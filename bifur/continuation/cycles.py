@@ -3,6 +3,7 @@ Neimark-Sacker / torus (NS), branch points of cycles (BPC), and the ends of bran
 point, a SNIC or a saddle homoclinic orbit."""
 from __future__ import annotations
 
+import copy
 import math
 from typing import Mapping, Sequence
 
@@ -175,8 +176,10 @@ class CycleProblem(Problem):
         others = np.delete(mu, k)
         mean = self._wnodes @ X
         amp = float(np.sqrt(self._wnodes @ np.sum((X - mean) ** 2, axis=1)))
+        # a zero-amplitude 'cycle' (the Hopf point at the end of a branch) is not a stable orbit
+        stable = bool(np.all(np.abs(others) < 1.0)) and amp > 1e-12 * (1.0 + float(np.abs(mean).max()))
         return {"period": T, "multipliers": mu, "precision": float(abs(mu[k] - 1.0)),
-                "stable": bool(np.all(np.abs(others) < 1.0)), "n_unstable": int(np.sum(np.abs(others) > 1.0)),
+                "stable": stable, "n_unstable": int(np.sum(np.abs(others) > 1.0)),
                 "trivial": k, "max": X.max(axis=0), "min": X.min(axis=0), "x0": X[0].copy(),
                 "mesh": self.mesh.copy(), "profile": X.copy(), "amplitude": amp, "mean": mean}
 
@@ -215,7 +218,7 @@ class CycleProblem(Problem):
             # Small cycles next to a Hopf point: the collocation system has a branch point there (the
             # trivial cycles cross) and the branch turns in p as it passes through zero amplitude.
             # Neither is a fold or branch point of cycles: the branch ends at the Hopf point.
-            pts = self.hopf_end(z) if record["amplitude"] < 0.05 * self.amp_max and self.hopf_end else []
+            pts = self.hopf_end(z) if record["amplitude"] < 0.25 * self.amp_max and self.hopf_end else []
             return pts[-1].special if pts else None
         if kind in ("PD", "NS") and record["precision"] > 1e-3:
             return None  # multipliers unreliable here (|mu1 - 1| large): refine the mesh to resolve them
@@ -258,18 +261,30 @@ class CycleProblem(Problem):
         self.set_reference(X)
         return z, tangent
 
-    def check_end(self, points: Sequence[Point]) -> tuple[Status, list[Point]] | None:
+    def check_end(self, points: Sequence[Point]) -> tuple[Status, list[Point], bool] | None:
         if not points:
             return None
         rec = points[-1].record
         self.amp_max = max(self.amp_max, rec["amplitude"])
-        if (len(points) >= 2 and rec["amplitude"] < 0.05 * self.amp_max and self.hopf_end is not None
-                and rec["amplitude"] < points[-2].record["amplitude"] and near_hopf(self, points[-1].z, rec, 0.02)):
-            extra = self.hopf_end(points[-1].z)
-            if extra:
-                return self.terminal_status(extra[-1].special), extra
+        if len(points) >= 2 and self.hopf_end is not None:
+            prev = points[-2]
+            small = 0.05 * self.amp_max
+            # (a) shrinking towards a Hopf point
+            if (rec["amplitude"] < small and rec["amplitude"] < prev.record["amplitude"]
+                    and near_hopf(self, points[-1].z, rec, 0.02)):
+                extra = self.hopf_end(points[-1].z)
+                if extra:
+                    return self.terminal_status(extra[-1].special), extra, False
+            # (b) one step passed through zero amplitude: p turned back next to a Hopf point (the
+            # reflected cycles are the same orbits shifted by half a period); end at the Hopf point
+            if (prev.tangent[-1] * points[-1].tangent[-1] < 0 and prev.record["amplitude"] < 5 * small
+                    and near_hopf(self, prev.z, prev.record, 0.05)):
+                extra = self.hopf_end(prev.z)
+                if extra:
+                    return self.terminal_status(extra[-1].special), extra, True
         if rec["period"] > self.max_period_factor * self.T_start or self._stagnates(points):
-            return classify_divergence(self, points)
+            status, extra = classify_divergence(self, points)
+            return status, extra, False
         return None
 
     def _stagnates(self, points: Sequence[Point]) -> bool:
@@ -396,6 +411,9 @@ def continue_cycles(model: Model, start, param: str, p_range: tuple[float, float
     problem.hopf_end = lambda z: hopf_end_points(problem, z)
     raw = continuation(problem, z0, (lo, hi), settings, progress, label=f"cycles in {param}", tangent0=tangent0,
                        at=at)
+    if tangent0 is not None and raw.points[0].special is None:
+        # the branch starts at the Hopf point itself: label its first point with it
+        raw.points[0].special = copy.deepcopy(start)
     recs = [pt.record for pt in raw.points]
     arrays = {k: np.array([r[k] for r in recs]) for k in ("period", "multipliers", "precision", "max", "min",
                                                             "amplitude", "n_unstable")}

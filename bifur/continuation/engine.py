@@ -149,9 +149,9 @@ class Problem:
         """Hook after a point is accepted (e.g. mesh adaptation); may return transformed vectors."""
         return z, tangent
 
-    def check_end(self, points: Sequence[Point]) -> tuple[Status, list[Point]] | None:
-        """Return a status (and points to append, possibly carrying special points) to stop this
-        direction, e.g. at a diverging period; may also attach a special point to ``points[-1]``."""
+    def check_end(self, points: Sequence[Point]) -> tuple[Status, list[Point], bool] | None:
+        """Return (status, points to append, drop_last) to stop this direction, e.g. at a diverging
+        period; it may attach a special point to ``points[-1]``, or ask to drop that point."""
         return None
 
     def begin_direction(self, start: Point) -> Point:
@@ -357,8 +357,8 @@ def _run_direction(problem: Problem, start: Point, sign: float, settings: Contin
         progress.update(n_done + len(out), p_new, name)
         end = problem.check_end(out)
         if end is not None:
-            status, extra = end
-            return out + list(extra), status
+            status, extra, drop_last = end
+            return (out[:-1] if drop_last else out) + list(extra), status
         if problem.closed_loop_check and _closed(start, pt, ds, len(out)):
             return out, Status(StatusCode.CLOSED_LOOP, f"the branch closed on itself at {_fmt(name, p_new)}")
         if iters <= settings.fast_iter:
