@@ -385,7 +385,7 @@ def fi_curve(model: Model, param: str = "I", p_range: Interval = (0.0, 100.0), m
     >>> fi = fi_curve(hodgkin_huxley(), "I", (0.0, 200.0), at=[5.0, 20.0, 180.0])
     >>> fi.onset.kind, round(fi.rheobase, 4), fi.block.kind, fi.excitability_class
     ('LPC', 6.2603, 'H', 2)
-    >>> [round(r, 3) for r in fi.rate_hz]
+    >>> [round(float(r), 3) for r in fi.rate_hz]
     [0.0, 86.47, 0.0]
     """
     model.check_param(param)
