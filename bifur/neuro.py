@@ -72,7 +72,7 @@ def input_conductance(model: Model, params: Mapping[str, float] | None = None, c
     --------
     >>> from bifur.models import izhikevich
     >>> round(input_conductance(izhikevich("RS")), 6)  # -(0.08 v + 5 - b) at v = -70
-    0.4
+    0.8
     """
     model.check_param(current)
     if model.voltage is None:
