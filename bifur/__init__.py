@@ -19,6 +19,8 @@ from .codegen import CompiledModel, compile_model
 from .equilibria import Equilibrium, find_equilibria
 from .errors import BifurError, ModelError, SolverError, Status, StatusCode
 from .model import Model, Reset
+from .firing import FiringPattern, firing_pattern
+from .network import NetworkResult, izhikevich_network, simulate_izhikevich_network
 from .neuro import FICurve, depolarization_block, fg_curve, fi_curve, input_conductance, with_conductance_input
 from .simulate import SpikeTrains, Trajectory, simulate, simulate_many
 
@@ -31,6 +33,7 @@ __all__ = [
     "continue_equilibria", "ContinuationSettings", "Branch", "SpecialPoint", "load_branch",
     "continue_cycles", "find_cycle", "Cycle",
     "fi_curve", "fg_curve", "FICurve", "depolarization_block", "with_conductance_input", "input_conductance",
+    "firing_pattern", "FiringPattern", "izhikevich_network", "simulate_izhikevich_network", "NetworkResult",
     "BifurError", "ModelError", "SolverError", "Status", "StatusCode",
     "models", "plot",
 ]

@@ -48,7 +48,8 @@ KERNEL_MODULES: tuple[str, ...] = ("bifur.integrate", "bifur.continuation.colloc
 
 #: Names of generated model functions that kernels may take as leading arguments.
 MODEL_FUNCTIONS = ("rhs_t_into", "jac_t_into", "rhs_into", "jac_into", "dfdp_into", "d2_into",
-                   "d3_into", "reset_g", "reset_dg_into", "reset_apply_into", "reset_jac_into")
+                   "d3_into", "reset_g", "reset_dg_into", "reset_apply_into", "reset_jac_into",
+                   "reset_dgdp_into", "reset_dRdp_into", "var_rhs_t_into")
 
 _lock = threading.Lock()
 _memory: dict[tuple[str, str], Any] = {}
@@ -199,10 +200,29 @@ def _generate_source(model: Model, backend: str) -> str:
         src.append(_emit(pr, deco, "reset_apply_into", "x, p, out", outs, new, fill="out"))
         src.append(_emit(pr, deco, "reset_jac_into", "x, p, out", idx2,
                          [e.diff(s) for e in new for s in states], fill="out"))
+        src.append(_emit(pr, deco, "reset_dgdp_into", "x, p, out", [f"out[{j}]" for j in range(m)],
+                         [g.diff(q) for q in params], fill="out"))
+        src.append(_emit(pr, deco, "reset_dRdp_into", "x, p, out", idxp,
+                         [e.diff(q) for e in new for q in params], fill="out"))
     else:
         src.append(f"{deco}\ndef reset_g(x, p):\n    return -1.0")
-        for nm in ("reset_dg_into", "reset_apply_into", "reset_jac_into"):
+        for nm in ("reset_dg_into", "reset_apply_into", "reset_jac_into", "reset_dgdp_into", "reset_dRdp_into"):
             src.append(f"{deco}\ndef {nm}(x, p, out):\n    out[:] = 0.0")
+    # the variational system y = (x, Phi = dx/dx0, Phi_p = dx/dp), flattened, for reset maps
+    src.append(f"""{deco}
+def var_rhs_t_into(t, y, p, out):
+    x = y[:{n}]
+    f = np.empty({n})
+    rhs_t_into(t, x, p, f)
+    J = np.empty(({n}, {n}))
+    jac_t_into(t, x, p, J)
+    Fp = np.empty(({n}, {m}))
+    dfdp_into(x, p, Fp)
+    Phi = y[{n}:{n + n * n}].reshape(({n}, {n}))
+    Phip = y[{n + n * n}:].reshape(({n}, {m}))
+    out[:{n}] = f
+    out[{n}:{n + n * n}] = (J @ Phi).reshape({n * n})
+    out[{n + n * n}:] = (J @ Phip + Fp).reshape({n * m})""")
     # convenience wrappers
     src.append(f"{deco}\ndef rhs_into(x, p, out):\n    rhs_t_into(0.0, x, p, out)")
     src.append(f"{deco}\ndef jac_into(x, p, out):\n    jac_t_into(0.0, x, p, out)")
@@ -215,7 +235,9 @@ def _generate_source(model: Model, backend: str) -> str:
              "d3": ("x, p, u, v, w", f"np.empty({n})", "d3_into(x, p, u, v, w, out)"),
              "reset_dg": ("x, p", f"np.empty({n})", "reset_dg_into(x, p, out)"),
              "reset_apply": ("x, p", f"np.empty({n})", "reset_apply_into(x, p, out)"),
-             "reset_jac": ("x, p", f"np.empty(({n}, {n}))", "reset_jac_into(x, p, out)")}
+             "reset_jac": ("x, p", f"np.empty(({n}, {n}))", "reset_jac_into(x, p, out)"),
+             "reset_dgdp": ("x, p", f"np.empty({m})", "reset_dgdp_into(x, p, out)"),
+             "reset_dRdp": ("x, p", f"np.empty(({n}, {m}))", "reset_dRdp_into(x, p, out)")}
     for fname, (args, make, call) in alloc.items():
         src.append(f"{deco}\ndef {fname}({args}):\n    out = {make}\n    {call}\n    return out")
     if backend == "numba":
@@ -258,7 +280,8 @@ class CompiledModel:
     (n x n_params), ``d2(x, p, u, v)`` = D²f[u, v] and ``d3(x, p, u, v, w)`` = D³f[u, v, w];
     ``*_into`` variants write into ``out``; ``rhs_t``/``jac_t`` take time first. Models
     with a reset also have ``reset_g`` (event function, crossing zero upwards),
-    ``reset_dg``, ``reset_apply`` and ``reset_jac``.
+    ``reset_dg``, ``reset_apply`` and ``reset_jac``, and the parameter derivatives
+    ``reset_dgdp`` and ``reset_dRdp``.
 
     Examples
     --------
@@ -271,7 +294,8 @@ class CompiledModel:
 
     _FUNCS = ("rhs", "rhs_into", "rhs_t", "rhs_t_into", "jac", "jac_into", "jac_t", "jac_t_into",
               "dfdp", "dfdp_into", "d2", "d2_into", "d3", "d3_into", "reset_g", "reset_dg",
-              "reset_dg_into", "reset_apply", "reset_apply_into", "reset_jac", "reset_jac_into")
+              "reset_dg_into", "reset_apply", "reset_apply_into", "reset_jac", "reset_jac_into",
+              "reset_dgdp", "reset_dRdp")
 
     def __init__(self, model: Model, backend: str, module: Any, seconds: float):
         self.model = model

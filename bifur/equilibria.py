@@ -51,8 +51,14 @@ def newton(cm: CompiledModel, x0: np.ndarray, p: np.ndarray, tol: float = 1e-11,
     """Damped Newton for f(x, p) = 0 with the compiled Jacobian.
 
     With ``fixed=i`` the i-th state is held at its value and equation i is dropped
-    (used by :func:`voltage_scan`). Returns (x, converged).
+    (used by :func:`voltage_scan`). Returns (x, converged); a diverging iterate is a failure.
     """
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        return _newton(cm, x0, p, tol, max_iter, fixed)
+
+
+def _newton(cm: CompiledModel, x0: np.ndarray, p: np.ndarray, tol: float, max_iter: int,
+            fixed: int | None) -> tuple[np.ndarray, bool]:
     x = np.array(x0, dtype=float)
     n = x.size
     keep = np.arange(n) if fixed is None else np.delete(np.arange(n), fixed)

@@ -19,10 +19,10 @@ from numba import njit
 
 from ._linalg import lu_factor as _lu_factor, lu_solve as _lu_solve
 
-__all__ = ["solve", "spikes_one", "DOPRI5", "ROSENBROCK", "STATUS_TEXT"]
+__all__ = ["solve", "spikes_one", "flow_to_event", "DOPRI5", "ROSENBROCK", "STATUS_TEXT"]
 
 #: Kernels wrapped per model by bifur.codegen (batched argument names for parallel loops).
-__kernels__ = {"solve": None, "spikes_one": ("x0", "p", "spk", "info")}
+__kernels__ = {"solve": None, "spikes_one": ("x0", "p", "spk", "info"), "flow_to_event": None}
 
 DOPRI5 = 0
 ROSENBROCK = 1
@@ -177,6 +177,38 @@ def _locate(reset_g, r, p, vidx, thr, use_g, g0, g1, xs):
 
 
 @njit(error_model="numpy")  # not cached itself: compiled into each model's cached wrapper
+def _refine_event(rhs_t_into, reset_g, t, x, h, p, k, xs, xn, err, r, theta, xe):
+    """Secant iteration on g(x(t + θh)) = 0 using real DOPRI5 sub-steps; k[0] = f(t, x) on entry.
+    Returns (event time, θ) and leaves the event state in xe (k, r, xn are overwritten)."""
+    n = x.shape[0]
+    th_a = theta
+    _dopri_step(rhs_t_into, t, x, th_a * h, p, k, xs, xn, err, r)
+    g_a = reset_g(xn, p)
+    for i in range(n):
+        xe[i] = xn[i]
+    if g_a == 0.0 or not math.isfinite(g_a):
+        return t + th_a * h, th_a
+    best, g_best = th_a, abs(g_a)
+    th_b = th_a * (1.0 - 1e-6) if g_a > 0 else min(1.0, th_a * (1.0 + 1e-6))
+    for _ in range(8):
+        _dopri_step(rhs_t_into, t, x, th_b * h, p, k, xs, xn, err, r)
+        g_b = reset_g(xn, p)
+        if not math.isfinite(g_b):
+            break
+        if abs(g_b) < g_best:
+            best, g_best = th_b, abs(g_b)
+            for i in range(n):
+                xe[i] = xn[i]
+        if g_b == 0.0 or g_b == g_a or abs(th_b - th_a) <= 1e-15 * th_b:
+            break
+        th_c = th_b - g_b * (th_b - th_a) / (g_b - g_a)
+        if not (0.0 < th_c <= 1.0):
+            break
+        th_a, g_a, th_b = th_b, g_b, th_c
+    return t + best * h, best
+
+
+@njit(error_model="numpy")  # not cached itself: compiled into each model's cached wrapper
 def _initial_step(rhs_t_into, t, x, f0, p, rtol, atol, order, xs, f1, hmax):
     n = x.shape[0]
     d0 = 0.0
@@ -229,10 +261,11 @@ def _all_finite(v):
 @njit(error_model="numpy")  # not cached itself: compiled into each model's cached wrapper
 def _integrate(rhs_t_into, jac_t_into, reset_g, reset_apply_into, x0, p, t0, t_end, rtol, atol,
                hmax, max_steps, method, vidx, thr, has_reset, autonomous, record, dt_out,
-               spk, t_count):
+               spk, t_count, stop_at_event=False):
     """Integrate from t0 to t_end; record the trajectory (record=1 every step, 2 on a dt_out grid).
 
-    Spike (or reset) times >= t_count are written into ``spk`` (as many as fit).
+    Spike (or reset) times >= t_count are written into ``spk`` (as many as fit). With
+    ``stop_at_event`` the integration ends at the first reset event, before the reset.
     Returns (ts, xs, n_rec, n_spikes, status, t, x, nfev, n_steps).
     """
     n = x0.shape[0]
@@ -283,35 +316,60 @@ def _integrate(rhs_t_into, jac_t_into, reset_g, reset_apply_into, x0, p, t0, t_e
             h = t_end - t
             last = True
         hmin = 1e-14 * max(1.0, abs(t))
-        if h < hmin:
-            status = NONFINITE if nan_seen else STEP_SMALL
-            break
-        if method == DOPRI5:
-            _dopri_step(rhs_t_into, t, x, h, p, k, xs, xn, err, r)
-            nfev += 6
-            good = True
-        else:
-            good = _rosenbrock_step(rhs_t_into, jac_t_into, t, x, h, p, k, xs, xn, err, r, w, piv, autonomous)
-            nfev += 2
-        en = _errnorm(err, x, xn, rtol, atol) if good else np.inf
-        if not (en <= 1.0):  # also catches NaN
-            if not math.isfinite(en):
-                nan_seen = True
-                h *= 0.2
-            else:
-                h *= max(0.2, 0.9 * en ** (-1.0 / order))
-            continue
-        nan_seen = False
-        nsteps += 1
-        # event detection on the accepted step
-        ev_new = 0.0
-        if use_g:
-            ev_new = reset_g(xn, p)
-        elif vidx >= 0:
-            ev_new = xn[vidx] - thr
         theta_ev = 2.0
-        if (use_g or vidx >= 0) and ev_prev < 0.0 and ev_new >= 0.0:
-            theta_ev = _locate(reset_g, r, p, vidx, thr, use_g, ev_prev, ev_new, xe)
+        ev_new = 0.0
+        en = 0.0
+        if h < hmin:
+            # A reset model whose solution blows up in finite time towards the reset condition
+            # (QIF, AdEx): the time left is below the smallest resolvable step. Reach the event
+            # along the vector field (error ~ hmin), otherwise report the underflow.
+            probe = 100.0 * hmin
+            g1 = -1.0
+            if use_g and ev_prev < 0.0 and _all_finite(k[0]):
+                while probe <= 1e6 * hmin:
+                    for i in range(n):
+                        xs[i] = x[i] + probe * k[0, i]
+                    g1 = reset_g(xs, p)
+                    if g1 >= 0.0:
+                        break
+                    probe *= 4.0
+            if not (g1 >= 0.0 and math.isfinite(g1)):
+                status = NONFINITE if nan_seen else STEP_SMALL
+                break
+            h = probe
+            for i in range(n):
+                r[0, i] = x[i]
+                r[1, i] = xs[i] - x[i]
+                r[2, i] = 0.0
+                r[3, i] = 0.0
+                r[4, i] = 0.0
+            theta_ev = -ev_prev / (g1 - ev_prev)
+            nsteps += 1
+        else:
+            if method == DOPRI5:
+                _dopri_step(rhs_t_into, t, x, h, p, k, xs, xn, err, r)
+                nfev += 6
+                good = True
+            else:
+                good = _rosenbrock_step(rhs_t_into, jac_t_into, t, x, h, p, k, xs, xn, err, r, w, piv, autonomous)
+                nfev += 2
+            en = _errnorm(err, x, xn, rtol, atol) if good else np.inf
+            if not (en <= 1.0):  # also catches NaN
+                if not math.isfinite(en):
+                    nan_seen = True
+                    h *= 0.2
+                else:
+                    h *= max(0.2, 0.9 * en ** (-1.0 / order))
+                continue
+            nan_seen = False
+            nsteps += 1
+            # event detection on the accepted step
+            if use_g:
+                ev_new = reset_g(xn, p)
+            elif vidx >= 0:
+                ev_new = xn[vidx] - thr
+            if (use_g or vidx >= 0) and ev_prev < 0.0 and ev_new >= 0.0:
+                theta_ev = _locate(reset_g, r, p, vidx, thr, use_g, ev_prev, ev_new, xe)
         # dense recording up to the event (or step end)
         t_stop = t + min(theta_ev, 1.0) * h
         if record == 2:
@@ -325,10 +383,19 @@ def _integrate(rhs_t_into, jac_t_into, reset_g, reset_apply_into, x0, p, t0, t_e
         if theta_ev <= 1.0:
             te = t + theta_ev * h
             _dense(r, theta_ev, xe)
+            if use_g and method == DOPRI5 and en > 0.0:
+                # refine the reset event with real sub-steps from t (the dense output may be less
+                # accurate than the step when the solution explodes, e.g. exponential models)
+                te, theta_ev = _refine_event(rhs_t_into, reset_g, t, x, h, p, k, xs, xn, err, r, theta_ev, xe)
             if te >= t_count and nspk < spk.shape[0]:
                 spk[nspk] = te
             if te >= t_count:
                 nspk += 1
+            if use_g and stop_at_event:
+                t = te
+                for i in range(n):
+                    x[i] = xe[i]
+                break
             if use_g:
                 if record == 1:
                     ts, xrec = _grow(ts, xrec, nrec + 1)
@@ -400,3 +467,17 @@ def spikes_one(rhs_t_into, jac_t_into, reset_g, reset_apply_into, x0, p, t_end, 
     info[2] = nfev
     info[3] = nsteps
     info[4] = t
+
+
+@njit(error_model="numpy")  # not cached itself: compiled into each model's cached wrapper
+def flow_to_event(var_rhs_t_into, jac_t_into, reset_g, reset_apply_into, y0, p, t_max, rtol, atol, max_steps):
+    """Integrate the variational system y = (x, dx/dx0, dx/dp) from y0 until the reset condition
+    g(x) crosses zero upwards (located on the dense output); returns (y at the event, time, status).
+    status 0: event reached; 1: max_steps; 2: step underflow; 3: non-finite; 5: no event before t_max."""
+    spk = np.empty(1)
+    ts, xs, nrec, nspk, status, t, y, nfev, nsteps = _integrate(
+        var_rhs_t_into, jac_t_into, reset_g, reset_apply_into, y0, p, 0.0, t_max, rtol, atol, np.inf,
+        max_steps, DOPRI5, -1, 0.0, True, True, 0, 1.0, spk, 0.0, True)
+    if status == OK and nspk == 0:
+        status = 5
+    return y, t, status

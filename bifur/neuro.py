@@ -137,8 +137,8 @@ def _stable_intervals(br: Branch) -> list[Interval]:
 
 
 def _end_special(br: Branch, i: int, j: int, value: float) -> SpecialPoint | None:
-    """The special point bounding the stable segment [i, j] of a cycle branch at its low/high end."""
-    k = i if br.param[i] == value else j
+    """The special point bounding the stable segment [i, j] of a cycle branch where its parameter is ``value``."""
+    k = i + int(np.argmin(np.abs(br.param[i:j + 1] - value)))
     near = [sp for sp in br.special_points if abs(sp.index - k) <= 1 and sp.kind in
             ("LPC", "H", "SNIC", "HOM", "PD", "NS", "BPC")]
     if not near:
@@ -169,7 +169,8 @@ class FICurve:
         The input at the onset (NaN without firing).
     block : SpecialPoint or None
         Where stable firing ends at high input (depolarization block): "LPC" or "H"; None if
-        firing persists to the end of the range.
+        firing persists to the end of the range (or the tonic orbit only loses stability to
+        another firing pattern, at PD or NS).
     bistable : list of (float, float)
         Intervals where a stable rest state and stable firing coexist.
     excitability_class : int
@@ -246,18 +247,45 @@ def _equilibrium_branches(model: Model, param: str, lo: float, hi: float, pars: 
 
 def _seed_cycle(model: Model, eqs: list[Branch], param: str, pars: dict, lo: float, hi: float):
     """A stable cycle from a simulation, at inputs where no stable equilibrium exists (else a few across the range)."""
-    rest = _union([iv for eq in eqs for iv in _stable_intervals(eq)])
-    grid = np.linspace(lo, hi, 201)
-    no_rest = [float(v) for v in grid if not any(a <= v <= b for a, b in rest)]
-    candidates = list(np.quantile(no_rest, [0.5, 0.25, 0.75, 0.1, 0.9])) if no_rest else []
-    candidates += list(np.linspace(lo, hi, 7)[1:-1])
-    for v in candidates:
+    for v in _candidates(eqs, lo, hi):
         try:
             cyc = find_cycle(model, params={**pars, param: float(v)}, max_chunks=5)
         except BifurError:
             continue
         if cyc.stable:
             return cyc
+    return None
+
+
+def _diverging_low_end(cycles: list[Branch], fire_int: list[Interval]) -> bool:
+    """The lowest stable firing starts at a branch end where the period diverged (rate -> 0)."""
+    low = fire_int[0][0]
+    for br in cycles:
+        for i in (0, len(br) - 1):
+            if br.param[i] == low and "period diverged" in br.status.message:
+                return True
+    return False
+
+
+def _candidates(eqs: list[Branch], lo: float, hi: float) -> list[float]:
+    """Inputs to try for firing: where no stable equilibrium exists (spread out), then across the range."""
+    rest = _union([iv for eq in eqs for iv in _stable_intervals(eq)])
+    grid = np.linspace(lo, hi, 201)
+    no_rest = [float(v) for v in grid if not any(a <= v <= b for a, b in rest)]
+    out = list(np.quantile(no_rest, [0.5, 0.25, 0.75, 0.1, 0.9])) if no_rest else []
+    return out + list(np.linspace(lo, hi, 7)[1:-1])
+
+
+def _seed_reset(model: Model, eqs: list[Branch], param: str, pars: dict, lo: float, hi: float):
+    """A parameter value with a stable fixed point of the reset map (tonic spiking), or None."""
+    from .continuation.reset_maps import reset_fixed_point
+    for v in [hi] + _candidates(eqs, lo, hi):
+        try:
+            _, rec = reset_fixed_point(model, {**pars, param: float(v)})
+        except BifurError:
+            continue
+        if rec["stable"]:
+            return float(v)
     return None
 
 
@@ -272,20 +300,23 @@ def _on_branch(cyc, branches: list[Branch], param: str) -> bool:
 
 def _continuation_curve(model: Model, param: str, lo: float, hi: float, pars: dict, at, settings,
                         ntst: int | None, progress: bool) -> FICurve:
-    if model.reset is not None:
-        raise ModelError(f"{model.name!r} has a reset: its f-I curve by continuation needs reset-map "
-                         "continuation; use method='simulation'")
     eqs = _equilibrium_branches(model, param, lo, hi, pars, at, settings, progress)
     cycles: list[Branch] = []
     done_hopf: list[float] = []
-    for h in [h for eq in eqs for h in eq.special("H")]:
+    hopfs = [h for eq in eqs for h in eq.special("H")] if model.reset is None else []
+    for h in hopfs:
         if any(abs(h.param - d) <= 1e-6 * (abs(d) + 1) for d in done_hopf):
             continue
         br = continue_cycles(model, h, param, (lo, hi), ntst=ntst, settings=settings, progress=progress, at=at)
         cycles.append(br)
         done_hopf.append(h.param)
         done_hopf += [sp.param for sp in br.special("H")]
-    if not any(br.stable.any() for br in cycles):
+    if model.reset is not None:
+        seed = _seed_reset(model, eqs, param, pars, lo, hi)
+        if seed is not None:
+            cycles.append(continue_cycles(model, seed, param, (lo, hi), params=pars, settings=settings,
+                                          progress=progress, at=at))
+    elif not any(br.stable.any() for br in cycles):
         cyc = _seed_cycle(model, eqs, param, pars, lo, hi)
         if cyc is not None and not _on_branch(cyc, cycles, param):
             cycles.append(continue_cycles(model, cyc, param, (lo, hi), ntst=ntst, settings=settings,
@@ -302,6 +333,8 @@ def _continuation_curve(model: Model, param: str, lo: float, hi: float, pars: di
     tol = 1e-9 * (abs(hi) + 1)
     top = max(firing, key=lambda f: f[1]) if firing else None
     block = top[3] if top is not None and top[1] < hi - tol else None
+    if block is not None and block.kind not in ("LPC", "H"):
+        block = None  # firing goes on in another pattern (e.g. bursting after period doubling)
     fire_int = _union([(a, b) for a, b, _, _ in firing])
     rest_int = _union([iv for eq in eqs for iv in _stable_intervals(eq)])
     # evaluation points and rates
@@ -323,7 +356,7 @@ def _continuation_curve(model: Model, param: str, lo: float, hi: float, pars: di
     rheobase = onset.param if onset is not None else (fire_int[0][0] if fire_int else math.nan)
     if not firing:
         klass = 3
-    elif onset is not None and onset.kind in ("SNIC", "HOM"):
+    elif (onset is not None and onset.kind in ("SNIC", "HOM")) or (onset is None and _diverging_low_end(cycles, fire_int)):
         klass = 1
     else:
         klass = 2

@@ -124,11 +124,13 @@ def test_fg_curve_hh_against_simulation():
         assert fg.rate_at(g) == pytest.approx(tr.rate_hz(t_from=300.0), rel=1e-5)
 
 
-def test_reset_model_needs_simulation_method():
-    with pytest.raises(ModelError, match="method='simulation'"):
-        fi_curve(izhikevich("RS"), "I", (0.0, 10.0))
-    fi = fi_curve(izhikevich("RS"), "I", (0.0, 10.0), at=[2.0, 10.0], method="simulation")
-    assert fi.rate_hz[0] == 0 and fi.rate_hz[1] > 5
+def test_bad_input():
+    with pytest.raises(ModelError, match="unknown parameter"):
+        fi_curve(hodgkin_huxley(), "Iext", (0.0, 10.0))
+    with pytest.raises(ModelError, match="low < high"):
+        fi_curve(hodgkin_huxley(), "I", (10.0, 0.0))
+    with pytest.raises(ModelError, match="method"):
+        fi_curve(hodgkin_huxley(), "I", (0.0, 10.0), method="brute")
 
 
 def test_fi_plot(hh_fi):

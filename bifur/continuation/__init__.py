@@ -2,6 +2,7 @@
 from .engine import ContinuationSettings, Problem, continuation
 from .cycles import CycleProblem, continue_cycles
 from .equilibria import EquilibriumProblem, continue_equilibria
+from .reset_maps import ResetMapProblem, continue_reset_cycles
 
 __all__ = ["ContinuationSettings", "Problem", "continuation", "EquilibriumProblem", "continue_equilibria",
-           "CycleProblem", "continue_cycles"]
+           "CycleProblem", "continue_cycles", "ResetMapProblem", "continue_reset_cycles"]

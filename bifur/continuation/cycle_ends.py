@@ -98,7 +98,7 @@ def _fold_near(pb: "CycleProblem", X: np.ndarray, x_slow: np.ndarray, p: np.ndar
         eq = EquilibriumProblem(pb.cm, pb.ip, p_try)
         bounds = (min(p_try[pb.ip], pc), max(p_try[pb.ip], pc))
         raw = continuation(eq, np.append(x_eq, p_try[pb.ip]), bounds,
-                           ContinuationSettings(ds_max=(k + 1) * gap / 10, max_steps=400))
+                           ContinuationSettings(ds_max=(k + 1) * gap / 10 + 0.02 * diam, max_steps=400))
         lps = [pt.special for pt in raw.points if pt.special is not None and pt.special.kind == "LP"]
         lps = [sp for sp in lps if _distance_to_orbit(sp.x, X) < 0.1 * diam]
         if lps:
@@ -109,14 +109,29 @@ def _fold_near(pb: "CycleProblem", X: np.ndarray, x_slow: np.ndarray, p: np.ndar
     return None
 
 
+def _equilibria_near(cm, X: np.ndarray, speeds: np.ndarray, p: np.ndarray, diam: float) -> list[np.ndarray]:
+    """Distinct equilibria next to the orbit, found by Newton from its slowest points."""
+    out: list[np.ndarray] = []
+    for i in np.argsort(speeds)[:6]:
+        x_eq, ok = newton(cm, X[i], p)
+        if ok and _distance_to_orbit(x_eq, X) < 0.05 * diam and not any(
+                np.allclose(x_eq, y, rtol=1e-6, atol=1e-9) for y in out):
+            out.append(x_eq)
+    return out
+
+
 def _distance_to_orbit(x: np.ndarray, X: np.ndarray) -> float:
     return float(np.min(np.linalg.norm(X - x[None, :], axis=1)))
 
 
-def classify_divergence(pb: "CycleProblem", points: Sequence[Point]) -> tuple[Status, list[Point]]:
-    """Status and end point when the period has grown beyond ``max_period_factor`` times its start value."""
+def classify_divergence(pb, points: Sequence[Point], X: np.ndarray, T: float,
+                        p: np.ndarray) -> tuple[Status, list[Point]]:
+    """Status and end point when the period has grown beyond ``max_period_factor`` times its start value.
+
+    ``pb`` is the problem (it provides ``cm``, ``ip``, ``param_name``), ``X`` samples of the last
+    orbit, ``T`` its period and ``p`` its parameters.
+    """
     last = points[-1]
-    X, T, p = pb.unpack(last.z)
     pc = float(p[pb.ip])
     name = pb.param_name
     cm = pb.cm
@@ -128,8 +143,7 @@ def classify_divergence(pb: "CycleProblem", points: Sequence[Point]) -> tuple[St
     ps = np.array([pt.z[-1] for pt in points])
     tail = slice(max(0, len(points) - 8), len(points))
 
-    x_eq, ok = newton(cm, x_slow, p)
-    if ok and _distance_to_orbit(x_eq, X) < 0.05 * diam:
+    for x_eq in _equilibria_near(cm, X, speeds, p, diam):
         ev = sorted_eigenvalues(cm.jac(x_eq, p))
         scale = float(np.max(np.abs(ev)))
         pos = ev[ev.real > 1e-9 * scale]
@@ -137,12 +151,12 @@ def classify_divergence(pb: "CycleProblem", points: Sequence[Point]) -> tuple[St
             lam_u = float(np.max(pos.real))
             neg = ev[ev.real < 0]
             lam_s = float(np.max(neg.real)) if neg.size else math.nan
-            y = np.exp(-lam_u * (Ts[tail] - Ts[-1]))
-            slope, icpt = np.polyfit(ps[tail], y, 1) if len(points) >= 3 else (math.nan, math.nan)
-            p_star = -icpt / slope if slope != 0 and math.isfinite(slope) else pc
+            # |p - p*| shrinks like exp(-λu T): by the end it is below what the points resolve, so the
+            # last parameter is the estimate of p*
+            p_star = pc
             data = {"lambda_u": lam_u, "saddle": x_eq, "saddle_eigenvalues": ev, "saddle_quantity": lam_u + lam_s,
                     "period": T, "param_last": pc}
-            last.special = SpecialPoint("HOM", float(p_star), last.z[:pb.n].copy(), -1, data, name)
+            last.special = SpecialPoint("HOM", float(p_star), X[0].copy(), -1, data, name)
             return (Status(StatusCode.PERIOD_DIVERGED,
                            f"the period diverged (T={T:.6g} {unit} at {name}={pc:.8g}): the cycles approach a "
                            f"homoclinic orbit to a saddle (HOM) near {name}*={p_star:.8g}, unstable eigenvalue "

@@ -283,7 +283,8 @@ class CycleProblem(Problem):
                 if extra:
                     return self.terminal_status(extra[-1].special), extra, True
         if rec["period"] > self.max_period_factor * self.T_start or self._stagnates(points):
-            status, extra = classify_divergence(self, points)
+            X, T, p = self.unpack(points[-1].z)
+            status, extra = classify_divergence(self, points, X, T, p)
             return status, extra, False
         return None
 
@@ -340,6 +341,9 @@ def continue_cycles(model: Model, start, param: str, p_range: tuple[float, float
     start : SpecialPoint or Cycle
         A Hopf point ("H") from :func:`continue_equilibria` (branch switching along its
         eigenvector), or a :class:`~bifur.Cycle` from :func:`find_cycle` or ``branch.orbit(i)``.
+        For a model with a reset, tonic spiking is continued as the fixed point of its reset map
+        (see :func:`~bifur.continuation.reset_maps.continue_reset_cycles`; ``start`` may then also
+        be a parameter value or None).
     param : str
         Continuation parameter.
     p_range : (float, float)
@@ -380,6 +384,10 @@ def continue_cycles(model: Model, start, param: str, p_range: tuple[float, float
     SpecialPoint(H at I=154.5224337, supercritical)
     """
     check_autonomous(model)
+    if model.reset is not None:
+        from .reset_maps import continue_reset_cycles
+        return continue_reset_cycles(model, start, param, p_range, settings=settings, progress=progress,
+                                     params=params, max_period_factor=max_period_factor, at=at)
     cm = model.compile()
     ip = cm.param_index(param)
     basis = Basis(ncol)

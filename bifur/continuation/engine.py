@@ -164,6 +164,9 @@ class Problem:
 
     #: Stop when the branch returns to its start (disable when points live on changing meshes).
     closed_loop_check: bool = True
+    #: Advice appended when the corrector stalls.
+    stall_hint: str = ("try a smaller ds_max or ds_min, and check the model near this point (a singularity, "
+                       "or NaN in the right-hand side)")
 
     # -- linear algebra (override for structured Jacobians) -----------------------------
     def solve_bordered(self, J: Any, row: np.ndarray, rhs: np.ndarray, rhs_last: float) -> np.ndarray:
@@ -190,6 +193,10 @@ class _Newton:
         self.nsolve = 0
 
     def correct(self, z: np.ndarray, row: np.ndarray, target: float) -> tuple[np.ndarray, bool, int]:
+        with np.errstate(over="ignore", invalid="ignore"):  # a diverging iterate is a failure, not a warning
+            return self._correct(z, row, target)
+
+    def _correct(self, z: np.ndarray, row: np.ndarray, target: float) -> tuple[np.ndarray, bool, int]:
         z = z.copy()
         tol = self.st.newton_tol
         prev = math.inf
@@ -298,6 +305,7 @@ def _run_direction(problem: Problem, start: Point, sign: float, settings: Contin
     prev = Point(start.z, tau, start.record, problem.test_functions(start.z, tau, start.record))
     out: list[Point] = []
     ds = settings.ds
+    failures = 0  # corrector failures since the step was last of a normal size
     for _ in range(settings.max_steps):
         w = problem.weights(prev.z)
         row = prev.tangent * (w if w is not None else 1.0)
@@ -316,13 +324,21 @@ def _run_direction(problem: Problem, start: Point, sign: float, settings: Contin
             ok = math.acos(cos) <= settings.max_turn or ds <= 4 * settings.ds_min
         if not ok:
             ds *= settings.shrink
-            if ds < settings.ds_min:
+            failures += 1
+            if ds < settings.ds_min or failures > 40:
                 p = float(prev.z[-1])
+                what = (f"step size reached ds_min={settings.ds_min:.3g}" if ds < settings.ds_min
+                        else "the corrector keeps failing and the branch hardly progresses")
                 return out, Status(StatusCode.STEP_TOO_SMALL,
-                                   f"step size reached ds_min={settings.ds_min:.3g} at {_fmt(name, p)} "
-                                   "without convergence: try a smaller ds_max or ds_min, check the model "
-                                   "near this point (a singularity, or NaN in the right-hand side)")
+                                   f"{what} at {_fmt(name, p)}: {problem.stall_hint}")
             continue
+        if ds > 1e-2 * settings.ds_max:
+            failures = 0
+        else:
+            failures += 1  # accepted, but with a step this small the branch hardly progresses
+            if failures > 40:
+                return out, Status(StatusCode.STEP_TOO_SMALL, f"the corrector keeps failing and the branch "
+                                   f"hardly progresses at {_fmt(name, float(prev.z[-1]))}: {problem.stall_hint}")
         p_new = float(z_new[-1])
         # parameter bounds: end exactly on the boundary
         if p_new < lo or p_new > hi:

@@ -79,7 +79,10 @@ def adex() -> Model:
         if V >= V_peak: V <- V_r, w <- w + b
 
     Parameters: C=281, gL=30, EL=-70.6, VT=-50.4, DeltaT=2, tau_w=144, a=4, b=80.5,
-    V_r=EL=-70.6, V_peak=20 (the numerical spike cut-off of the paper), I=0.
+    V_r=EL=-70.6, I=0, and the spike cut-off V_peak=0 mV. Above VT + 5 DeltaT the voltage
+    explodes like exp((V - VT)/DeltaT): from 0 mV to the paper's 20 mV takes C/gL e^-25 ≈ 1e-10 ms,
+    so the cut-off changes spike times by less than that, while at 20 mV the flight (and its
+    variational equation, used by the reset map) is not resolvable in double precision.
 
     Reference: Brette R. & Gerstner W. (2005) J. Neurophysiol. 94:3637-3642.
 
@@ -92,7 +95,7 @@ def adex() -> Model:
         "dV/dt = (-gL*(V - EL) + gL*DeltaT*exp((V - VT)/DeltaT) - w + I)/C\n"
         "dw/dt = (a*(V - EL) - w)/tau_w",
         params=dict(I=0.0, C=281.0, gL=30.0, EL=-70.6, VT=-50.4, DeltaT=2.0, tau_w=144.0, a=4.0,
-                    b=80.5, V_r=-70.6, V_peak=20.0),
+                    b=80.5, V_r=-70.6, V_peak=0.0),
         init=dict(V=-70.6, w=0.0), reset=Reset("V >= V_peak", {"V": "V_r", "w": "w + b"}),
         name="adex", time_unit="ms", voltage="V", capacitance="C",
         description="adaptive exponential integrate-and-fire (Brette & Gerstner 2005)",
