@@ -8,9 +8,12 @@ parameter. Equations: collocation at the m Gauss-Legendre points of every interv
 ``Σ_i D[k,i] x_{j,i} - h_j T f(Σ_i L[k,i] x_{j,i}, p) = 0``, periodicity x(0) = x(1), and
 the integral phase condition ∫ x·x̂' dτ = 0 with respect to a reference orbit x̂.
 
-The Floquet multipliers come from the same blocks: condensing the interior nodes of each
-interval (as AUTO does) gives the map M_j from x(τ_j) to x(τ_{j+1}) of the linearised
-flow, and the monodromy matrix is M_{N-1} ... M_0.
+Linear systems are solved by condensation of parameters (as AUTO does): the interior nodes
+of each interval are eliminated with partial pivoting (:func:`condense`), leaving a system
+over the N+1 mesh nodes, T and p that a sparse LU solves; :func:`expand` recovers the
+interior nodes. The Floquet multipliers come from the same blocks: condensing each interval
+gives the map M_j from x(τ_j) to x(τ_{j+1}) of the linearised flow, and the monodromy
+matrix is M_{N-1} ... M_0.
 """
 from __future__ import annotations
 
@@ -21,8 +24,8 @@ from numba import njit
 
 from .._linalg import lu_factor, lu_solve_matrix
 
-__all__ = ["Basis", "colloc_residual", "colloc_jacobian", "colloc_monodromy", "jacobian_pattern",
-           "evaluate", "node_times", "adapt_mesh", "node_weights"]
+__all__ = ["Basis", "colloc_residual", "colloc_jacobian", "colloc_monodromy", "reduced_pattern", "condense",
+           "expand", "evaluate", "node_times", "adapt_mesh", "node_weights"]
 
 #: Kernels wrapped per model by bifur.codegen.
 __kernels__ = {"colloc_residual": None, "colloc_jacobian": None, "colloc_monodromy": None}
@@ -195,37 +198,27 @@ def colloc_monodromy(jac_into, X, T, p, h, L, D, M):
     return True
 
 
-def jacobian_pattern(N: int, m: int, n: int) -> tuple[np.ndarray, np.ndarray, int]:
-    """Row and column indices of the bordered Jacobian [dF/dz; arclength row], in kernel order.
+def reduced_pattern(N: int, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Rows and columns of the condensed bordered system over the mesh nodes and (T, p).
 
-    Order: collocation rows (as filled by :func:`colloc_jacobian`), periodicity rows
-    (+1 at node 0, -1 at the last node), the phase row (all node values), the bordering
-    row (all unknowns). Returns (rows, cols, number of kernel-filled entries).
+    Order: the N condensed block rows (node j, node j+1, T, p), the periodicity rows
+    (+1 at node 0, -1 at node N), the phase row and the bordering row (all columns).
     """
-    P = N * m + 1
-    nx = P * n
-    iT, ipar = nx, nx + 1
-    per_row = (m + 1) * n + 2
-    rows, cols = [], []
-    jj, kk, cc = np.meshgrid(np.arange(N), np.arange(m), np.arange(n), indexing="ij")
-    r = ((jj * m + kk) * n + cc).reshape(-1)
-    i_idx, d_idx = np.meshgrid(np.arange(m + 1), np.arange(n), indexing="ij")
-    node_cols = (i_idx * n + d_idx).reshape(-1)  # relative to the interval's first node
-    base = (jj.reshape(-1) * m) * n
-    colloc_cols = base[:, None] + node_cols[None, :]
-    colloc_cols = np.hstack([colloc_cols, np.full((r.size, 1), iT), np.full((r.size, 1), ipar)])
-    rows.append(np.repeat(r, per_row))
-    cols.append(colloc_cols.reshape(-1))
-    n_kernel = r.size * per_row
-    r0 = N * m * n
+    R = (N + 1) * n + 2
+    jj, cc = np.meshgrid(np.arange(N), np.arange(n), indexing="ij")
+    r = (jj * n + cc).reshape(-1)
+    local = np.concatenate([np.arange(2 * n), [0, 0]])
+    cols = (jj.reshape(-1)[:, None] * n + local[None, :])
+    cols[:, 2 * n:] = [(N + 1) * n, (N + 1) * n + 1]
+    rows = [np.repeat(r, 2 * n + 2)]
+    colsl = [cols.reshape(-1)]
     for c in range(n):
-        rows.append(np.array([r0 + c, r0 + c]))
-        cols.append(np.array([c, (P - 1) * n + c]))
-    rows.append(np.full(nx, r0 + n))
-    cols.append(np.arange(nx))
-    rows.append(np.full(nx + 2, r0 + n + 1))
-    cols.append(np.arange(nx + 2))
-    return np.concatenate(rows), np.concatenate(cols), n_kernel
+        rows.append(np.array([N * n + c, N * n + c]))
+        colsl.append(np.array([c, N * n + c]))
+    for k in (R - 2, R - 1):
+        rows.append(np.full(R, k))
+        colsl.append(np.arange(R))
+    return np.concatenate(rows), np.concatenate(colsl)
 
 
 def node_times(mesh: np.ndarray, m: int) -> np.ndarray:
@@ -280,3 +273,119 @@ def adapt_mesh(X: np.ndarray, mesh: np.ndarray, basis: Basis, n_new: int | None 
     new = np.interp(targets, cum, mesh)
     new[0], new[-1] = 0.0, 1.0
     return new
+
+
+@njit(cache=True, error_model="numpy")
+def condense(vals, rhs, phi, beta, N, m, n, red_vals, red_rhs, piv_rows, piv_perm):
+    """Condensation of parameters: eliminate the interior nodes of every interval.
+
+    ``vals`` holds the collocation rows in kernel order, ``rhs`` their right-hand side,
+    ``phi`` and ``beta`` the two dense rows (phase, bordering), each over all unknowns plus a
+    last entry for their right-hand side. Writes the condensed block rows into ``red_vals``
+    (N, n, 2n+2) and ``red_rhs`` (N, n), keeps the pivot rows for back-substitution in
+    ``piv_rows`` (N, (m-1)n, (m+1)n+3) with row permutations ``piv_perm``, and updates phi
+    and beta in place so that their interior entries are eliminated.
+    Returns (sum of log|pivot|, sign) of the eliminated part, for the determinant.
+    """
+    nin = (m - 1) * n
+    ncol = (m + 1) * n + 3  # interior, left, right, T, p, rhs
+    A = np.empty((m * n, ncol))
+    per_row = (m + 1) * n + 2
+    logdet = 0.0
+    sign = 1.0
+    P = N * m + 1
+    for j in range(N):
+        # local matrix with columns [interior | left | right | T | p | rhs]
+        for k in range(m):
+            for c in range(n):
+                r = k * n + c
+                base = ((j * m + k) * n + c) * per_row
+                for i in range(m + 1):
+                    for d in range(n):
+                        v = vals[base + i * n + d]
+                        if i == 0:
+                            A[r, nin + d] = v
+                        elif i == m:
+                            A[r, nin + n + d] = v
+                        else:
+                            A[r, (i - 1) * n + d] = v
+                A[r, nin + 2 * n] = vals[base + (m + 1) * n]
+                A[r, nin + 2 * n + 1] = vals[base + (m + 1) * n + 1]
+                A[r, ncol - 1] = rhs[(j * m + k) * n + c]
+        # Gaussian elimination with partial pivoting on the interior columns
+        for q in range(nin):
+            best = q
+            big = abs(A[q, q])
+            for r in range(q + 1, m * n):
+                if abs(A[r, q]) > big:
+                    big = abs(A[r, q])
+                    best = r
+            piv_perm[j, q] = best
+            if best != q:
+                for c2 in range(ncol):
+                    A[q, c2], A[best, c2] = A[best, c2], A[q, c2]
+                sign = -sign
+            pv = A[q, q]
+            if pv == 0.0:
+                return -np.inf, 0.0
+            logdet += math.log(abs(pv))
+            if pv < 0:
+                sign = -sign
+            for r in range(q + 1, m * n):
+                f = A[r, q] / pv
+                if f != 0.0:
+                    for c2 in range(q, ncol):
+                        A[r, c2] -= f * A[q, c2]
+        for q in range(nin):
+            for c2 in range(ncol):
+                piv_rows[j, q, c2] = A[q, c2]
+        for c in range(n):
+            r = nin + c
+            for c2 in range(2 * n + 2):
+                red_vals[j, c, c2] = A[r, nin + c2]
+            red_rhs[j, c] = A[r, ncol - 1]
+        # eliminate the interior entries of the dense rows with the pivot rows
+        for row in (phi, beta):
+            y = np.empty(nin)
+            for q in range(nin):  # y = row_I U^-1 (forward substitution on U^T)
+                s = row[(j * m + 1) * n + q]
+                for q2 in range(q):
+                    s -= y[q2] * A[q2, q]
+                y[q] = s / A[q, q]
+                row[(j * m + 1) * n + q] = 0.0
+            for q in range(nin):
+                if y[q] == 0.0:
+                    continue
+                for d in range(n):
+                    row[j * m * n + d] -= y[q] * A[q, nin + d]
+                    row[(j + 1) * m * n + d] -= y[q] * A[q, nin + n + d]
+                row[P * n] -= y[q] * A[q, nin + 2 * n]
+                row[P * n + 1] -= y[q] * A[q, nin + 2 * n + 1]
+                row[P * n + 2] -= y[q] * A[q, ncol - 1]
+    return logdet, sign
+
+
+@njit(cache=True, error_model="numpy")
+def expand(piv_rows, X_mesh, theta, N, m, n, out):
+    """Back-substitution: the interior nodes from the mesh nodes and (T, p); fills the full solution."""
+    nin = (m - 1) * n
+    ncol = (m + 1) * n + 3
+    P = N * m + 1
+    xi = np.empty(nin)
+    for j in range(N):
+        for q in range(nin - 1, -1, -1):
+            s = piv_rows[j, q, ncol - 1]
+            for d in range(n):
+                s -= piv_rows[j, q, nin + d] * X_mesh[j, d] + piv_rows[j, q, nin + n + d] * X_mesh[j + 1, d]
+            s -= piv_rows[j, q, nin + 2 * n] * theta[0] + piv_rows[j, q, nin + 2 * n + 1] * theta[1]
+            for q2 in range(q + 1, nin):
+                s -= piv_rows[j, q, q2] * xi[q2]
+            xi[q] = s / piv_rows[j, q, q]
+        for d in range(n):
+            out[j * m * n + d] = X_mesh[j, d]
+        for q in range(nin):
+            out[(j * m + 1) * n + q] = xi[q]
+    for d in range(n):
+        out[(P - 1) * n + d] = X_mesh[N, d]
+    out[P * n] = theta[0]
+    out[P * n + 1] = theta[1]

@@ -16,21 +16,12 @@ from ..codegen import CompiledModel
 from ..cycle import Cycle
 from ..errors import ModelError, Status, StatusCode
 from ..model import Model
-from .collocation import Basis, adapt_mesh, evaluate, jacobian_pattern, node_times, node_weights
+from .collocation import Basis, adapt_mesh, condense, evaluate, expand, node_times, node_weights, reduced_pattern
 from .cycle_ends import classify_divergence, hopf_end_points, near_hopf
-from .engine import ContinuationSettings, Point, Problem, continuation
+from .engine import ContinuationSettings, Point, Problem, continuation, product_test
 from .equilibria import check_autonomous, raw_to_branch
 
 __all__ = ["CycleProblem", "continue_cycles"]
-
-
-def _scaled_sign_product(factors: np.ndarray) -> float:
-    """sign(Re prod(factors)) times the geometric mean of |factors|: continuous, same zeros and sign."""
-    if factors.size == 0:
-        return 1.0
-    mags = np.maximum(np.abs(factors), 1e-300)
-    prod = np.prod(factors / mags)
-    return float(np.sign(prod.real) * np.exp(np.mean(np.log(mags)))) if prod.real != 0 else 0.0
 
 
 def _perm_parity(perm: np.ndarray) -> int:
@@ -79,13 +70,19 @@ class CycleProblem(Problem):
         self.n, self.m, self.N = cm.n_states, basis.m, mesh.size - 1
         self.P = self.N * self.m + 1
         self.nx = self.P * self.n
-        rows, cols, self.nk = jacobian_pattern(self.N, self.m, self.n)
         self.size = self.nx + 2
+        self.nk = self.N * self.m * self.n * ((self.m + 1) * self.n + 2)
+        rows, cols = reduced_pattern(self.N, self.n)
+        self.red_size = (self.N + 1) * self.n + 2
         order = np.lexsort((rows, cols))
         self.order = order
         self.indices = rows[order].astype(np.int32)
-        self.indptr = np.searchsorted(cols[order], np.arange(self.size + 1)).astype(np.int32)
-        self.nnz = rows.size
+        self.indptr = np.searchsorted(cols[order], np.arange(self.red_size + 1)).astype(np.int32)
+        self.mesh_idx = np.arange(self.N + 1)[:, None] * self.m * self.n + np.arange(self.n)[None, :]
+        self._red = (np.empty((self.N, self.n, 2 * self.n + 2)), np.empty((self.N, self.n)),
+                     np.empty((self.N, (self.m - 1) * self.n, (self.m + 1) * self.n + 3)),
+                     np.empty((self.N, (self.m - 1) * self.n), dtype=np.int64))
+        self._cond = (0.0, 1.0)
         self.k_res = cm.kernel("colloc_residual")
         self.k_jac = cm.kernel("colloc_jacobian")
         self.k_mono = cm.kernel("colloc_monodromy")
@@ -120,13 +117,6 @@ class CycleProblem(Problem):
         contrib = np.einsum("k,ki,jkc->jic", b.w, b.L, g)
         np.add.at(coef, idx, contrib)
         self.phase = coef.reshape(-1)
-        template = np.zeros(self.nnz)
-        r = self.nk
-        for _ in range(self.n):
-            template[r], template[r + 1] = 1.0, -1.0
-            r += 2
-        template[r:r + self.nx] = self.phase
-        self._template = template
 
     def unpack(self, z: np.ndarray) -> tuple[np.ndarray, float, np.ndarray]:
         p = self.p.copy()
@@ -147,16 +137,37 @@ class CycleProblem(Problem):
     def jacobian(self, z: np.ndarray) -> np.ndarray:
         self._jac_z = z
         X, T, p = self.unpack(z)
-        vals = self._template.copy()
+        vals = np.empty(self.nk)
         self.k_jac(X, T, p, self.ip, self.h, self.basis.L, self.basis.D, vals)
         return vals
 
     def solve_bordered(self, J: np.ndarray, row: np.ndarray, rhs: np.ndarray, rhs_last: float) -> np.ndarray:
-        J[self.nnz - self.size:] = row
-        A = scipy.sparse.csc_matrix((J[self.order], self.indices, self.indptr), shape=(self.size, self.size))
+        """Condensation of the interior nodes, a sparse LU of the system over the mesh nodes and
+        (T, p), and back-substitution."""
+        N, m, n, nx = self.N, self.m, self.n, self.nx
+        ncoll = N * m * n
+        phi = np.zeros(nx + 3)
+        phi[:nx] = self.phase
+        phi[-1] = rhs[-1]
+        beta = np.empty(nx + 3)
+        beta[:nx + 2] = row
+        beta[-1] = rhs_last
+        red_vals, red_rhs, piv_rows, piv_perm = self._red
+        logdet, sign = condense(J, rhs[:ncoll], phi, beta, N, m, n, red_vals, red_rhs, piv_rows, piv_perm)
+        if sign == 0.0:
+            raise RuntimeError("singular interval block")
+        mi = self.mesh_idx.reshape(-1)
+        tail = [nx, nx + 1]
+        vals = np.concatenate([red_vals.reshape(-1), np.tile([1.0, -1.0], n), phi[mi], phi[tail], beta[mi],
+                               beta[tail]])
+        A = scipy.sparse.csc_matrix((vals[self.order], self.indices, self.indptr),
+                                    shape=(self.red_size, self.red_size))
         lu = scipy.sparse.linalg.splu(A, permc_spec="MMD_AT_PLUS_A")
-        self._lu, self._lu_row, self._lu_z = lu, row.copy(), self._jac_z
-        return lu.solve(np.append(rhs, rhs_last))
+        sol = lu.solve(np.concatenate([red_rhs.reshape(-1), rhs[ncoll:ncoll + n], [phi[-1], beta[-1]]]))
+        out = np.empty(self.size)
+        expand(piv_rows, sol[:(N + 1) * n].reshape(N + 1, n), sol[(N + 1) * n:], N, m, n, out)
+        self._lu, self._lu_row, self._lu_z, self._cond = lu, row.copy(), self._jac_z, (logdet, sign)
+        return out
 
     def weights(self, z: np.ndarray) -> np.ndarray:
         return self._w
@@ -194,19 +205,27 @@ class CycleProblem(Problem):
                 return 0.0
         lu = self._lu
         d = lu.U.diagonal()
-        sign = (-1) ** (_perm_parity(lu.perm_r) + _perm_parity(lu.perm_c))
-        return sign * _scaled_sign_product(d.astype(complex)) / (self._lu_row @ tangent)
+        logdet, sign = self._cond
+        sign *= (-1) ** (_perm_parity(lu.perm_r) + _perm_parity(lu.perm_c)) * np.prod(np.sign(d))
+        mag = math.exp((logdet + float(np.sum(np.log(np.maximum(np.abs(d), 1e-300))))) / (self.size))
+        return sign * mag / (self._lu_row @ tangent)
 
     def test_functions(self, z: np.ndarray, tangent: np.ndarray, record: dict) -> np.ndarray:
         mu = np.delete(record["multipliers"], record["trivial"])
-        pd = _scaled_sign_product(mu + 1.0)
+        pd = product_test(mu + 1.0)
         if mu.size >= 2:
             i, j = np.triu_indices(mu.size, 1)
-            ns = _scaled_sign_product(mu[i] * mu[j] - 1.0)
+            ns = product_test(mu[i] * mu[j] - 1.0)
         else:
             ns = 1.0
         # the last factorisation was the tangent solve at z: reuse it for the BPC test function
         return np.array([tangent[-1], pd, ns, self._bordered_det(z, tangent)])
+
+    def is_candidate(self, kind: str, a: dict, b: dict) -> bool:
+        # a torus bifurcation needs a complex pair of nontrivial multipliers (not a real pair mu, 1/mu)
+        if kind != "NS":
+            return True
+        return any(bool(np.any(np.abs(np.delete(r["multipliers"], r["trivial"]).imag) > 1e-8)) for r in (a, b))
 
     def special_point(self, kind: str, z: np.ndarray, tangent: np.ndarray, record: dict) -> SpecialPoint | None:
         X, T, p = self.unpack(z)

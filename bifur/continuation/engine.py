@@ -25,7 +25,25 @@ import scipy.sparse.linalg
 from ..branch import SpecialPoint
 from ..errors import Status, StatusCode
 
-__all__ = ["ContinuationSettings", "Problem", "continuation", "correct_at_fixed_param", "Point", "RawBranch"]
+__all__ = ["ContinuationSettings", "Problem", "continuation", "correct_at_fixed_param", "Point", "RawBranch",
+           "product_test"]
+
+
+def product_test(factors: np.ndarray) -> float:
+    """Test function with the zeros and sign of Re(prod(factors)): sign times the smallest |factor|.
+
+    Continuous, and linear near a simple zero (where the factor that vanishes is the smallest),
+    which keeps the secant location fast; 1 for no factors.
+
+    Examples
+    --------
+    >>> product_test(np.array([2.0, -0.1, 3.0]))
+    -0.1
+    """
+    if factors.size == 0:
+        return 1.0
+    prod = np.prod(factors / np.maximum(np.abs(factors), 1e-300))
+    return float(np.sign(prod.real) * np.min(np.abs(factors))) if prod.real != 0 else 0.0
 
 
 @dataclass(frozen=True)
@@ -136,6 +154,11 @@ class Problem:
     def test_functions(self, z: np.ndarray, tangent: np.ndarray, record: dict) -> np.ndarray:
         """Continuous functions whose sign changes mark special points (one per event kind)."""
         return np.zeros(0)
+
+    def is_candidate(self, kind: str, a: dict, b: dict) -> bool:
+        """Whether a sign change of a test function between points with records a and b is worth
+        locating (e.g. not when no complex eigenvalue pair is involved for a Hopf test)."""
+        return True
 
     def special_point(self, kind: str, z: np.ndarray, tangent: np.ndarray, record: dict) -> SpecialPoint | None:
         """Describe a located special point, or return None to discard it (e.g. a neutral saddle)."""
@@ -396,6 +419,8 @@ def _events(problem: Problem, a: Point, b: Point, settings: ContinuationSettings
     found: list[tuple[float, Point]] = []
     for k in _crosses(a.tests, b.tests):
         kind = problem.event_kinds[k]
+        if not problem.is_candidate(kind, a.record, b.record):
+            continue
         loc = _locate(problem, a, b, k, settings, newton)
         if loc is None:
             continue

@@ -11,7 +11,7 @@ from ..codegen import CompiledModel
 from ..equilibria import Equilibrium, find_equilibria, newton
 from ..errors import ModelError
 from ..model import Model
-from .engine import ContinuationSettings, Problem, RawBranch, continuation
+from .engine import ContinuationSettings, Problem, RawBranch, continuation, product_test
 from .normal_forms import criticality, first_lyapunov, fold_coefficients
 
 __all__ = ["EquilibriumProblem", "continue_equilibria", "check_autonomous", "raw_to_branch"]
@@ -32,19 +32,19 @@ def sorted_eigenvalues(J: np.ndarray) -> np.ndarray:
 
 
 def _hopf_test(ev: np.ndarray) -> float:
-    """Bialternate-product test: prod_{i<j} (λi + λj), scaled to its geometric mean magnitude.
+    """Bialternate-product test: prod_{i<j} (λi + λj) (see :func:`~.engine.product_test`).
 
     It changes sign when a complex pair crosses the imaginary axis (Hopf) and when a real
     pair λ, -λ passes (neutral saddle); the latter is discarded when the point is described.
     """
-    n = ev.size
-    if n < 2:
+    if ev.size < 2:
         return 1.0
-    i, j = np.triu_indices(n, 1)
-    fac = ev[i] + ev[j]
-    prod = np.prod(fac / np.maximum(np.abs(fac), 1e-300))
-    mag = np.exp(np.mean(np.log(np.maximum(np.abs(fac), 1e-300))))
-    return float(np.sign(prod.real) * mag) if prod.real != 0 else 0.0
+    i, j = np.triu_indices(ev.size, 1)
+    return product_test(ev[i] + ev[j])
+
+
+def _has_complex(ev: np.ndarray) -> bool:
+    return bool(np.any(np.abs(ev.imag) > 1e-10 * (1.0 + np.abs(ev))))
 
 
 class EquilibriumProblem(Problem):
@@ -82,6 +82,10 @@ class EquilibriumProblem(Problem):
         A = np.vstack([J, tangent])
         scale = np.prod(np.maximum(np.linalg.norm(A, axis=1), 1e-300))
         return np.array([tangent[-1], _hopf_test(record["eigenvalues"]), np.linalg.det(A) / scale])
+
+    def is_candidate(self, kind: str, a: dict, b: dict) -> bool:
+        # a Hopf point needs a complex pair; a neutral saddle (real λ, -λ) also flips the test
+        return kind != "H" or _has_complex(a["eigenvalues"]) or _has_complex(b["eigenvalues"])
 
     def special_point(self, kind: str, z: np.ndarray, tangent: np.ndarray, record: dict) -> SpecialPoint | None:
         x, p = z[:-1].copy(), self.params_at(z)

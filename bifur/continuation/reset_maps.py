@@ -24,7 +24,7 @@ from ..branch import Branch, SpecialPoint
 from ..codegen import CompiledModel
 from ..errors import ModelError, SolverError, Status, StatusCode
 from ..model import Model
-from .engine import ContinuationSettings, Point, Problem, continuation, correct_at_fixed_param
+from .engine import ContinuationSettings, Point, Problem, continuation, correct_at_fixed_param, product_test
 from .equilibria import check_autonomous, raw_to_branch
 
 __all__ = ["ResetMap", "ResetMapProblem", "continue_reset_cycles", "reset_fixed_point"]
@@ -82,14 +82,6 @@ class ResetMap:
         return x, D, Dp, np.array(tofs), np.array(pre)
 
 
-def _scaled_sign_product(factors: np.ndarray) -> float:
-    if factors.size == 0:
-        return 1.0
-    mags = np.maximum(np.abs(factors), 1e-300)
-    prod = np.prod(factors / mags)
-    return float(np.sign(prod.real) * np.exp(np.mean(np.log(mags)))) if prod.real != 0 else 0.0
-
-
 class ResetMapProblem(Problem):
     """Fixed points x0 = P^k(x0, p) in the unknowns z = (x0, p[ip])."""
 
@@ -144,10 +136,13 @@ class ResetMapProblem(Problem):
         mu = record["multipliers"]
         if mu.size >= 2:
             i, j = np.triu_indices(mu.size, 1)
-            ns = _scaled_sign_product(mu[i] * mu[j] - 1.0)
+            ns = product_test(mu[i] * mu[j] - 1.0)
         else:
             ns = 1.0
-        return np.array([tangent[-1], _scaled_sign_product(mu + 1.0), ns])
+        return np.array([tangent[-1], product_test(mu + 1.0), ns])
+
+    def is_candidate(self, kind: str, a: dict, b: dict) -> bool:
+        return kind != "NS" or any(bool(np.any(np.abs(r["multipliers"].imag) > 1e-8)) for r in (a, b))
 
     def special_point(self, kind: str, z: np.ndarray, tangent: np.ndarray, record: dict) -> SpecialPoint | None:
         mu = record["multipliers"]
