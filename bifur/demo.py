@@ -9,8 +9,9 @@ from matplotlib.figure import Figure
 
 from .continuation import continue_cycles, continue_equilibria
 from .equilibria import find_equilibria
-from .models import hodgkin_huxley
-from .plot import diagram, period
+from .models import hodgkin_huxley, pyramidal5d
+from .neuro import fg_curve, fi_curve, input_conductance
+from .plot import diagram, fi, period
 from .simulate import simulate
 
 
@@ -75,6 +76,32 @@ def run_demo(out: str | Path = "bifur_demo") -> list[Path]:
     ax2.set_xlabel("I (uA/cm2)")
     ax2.set_title("frequency along the cycle branch")
     path = out / "hh_diagram.png"
+    _save(fig, path)
+    written.append(path)
+
+    print("\nf-I and f-G curves (continuation):")
+    fig = Figure(figsize=(11, 8))
+    for row, (name, model, u_max, s_max) in enumerate((("Hodgkin-Huxley", hh, 600.0, 20.0),
+                                                        ("pyramidal5d (reconstruction)", pyramidal5d(), 120.0, 6.0))):
+        gin = input_conductance(model)
+        t0 = time.perf_counter()
+        curve_i = fi_curve(model, "I", (0.0, u_max * gin))
+        curve_g = fg_curve(model, reversal=0.0, p_range=(0.0, s_max * gin))
+        dt = time.perf_counter() - t0
+        print(f"  {name} (G_in = {gin:.4g}, {dt:.2f} s):")
+        for label, curve, unit, scale in (("current", curve_i, "u = I/G_in", "mV"), ("conductance", curve_g, "s = G/G_in", "")):
+            on = curve.onset
+            blk = curve.block
+            print(f"    {label:11s}: onset {on.kind if on else '-'} at {unit} = {curve.rheobase / gin:.4g} {scale}, "
+                  f"class {curve.excitability_class}, "
+                  + (f"block {blk.kind} at {unit} = {blk.param / gin:.4g} {scale}" if blk else "no block in range")
+                  + f", max rate {np.nanmax(curve.rate_hz):.1f} Hz")
+        for col, curve in enumerate((curve_i, curve_g)):
+            ax = fig.add_subplot(2, 2, 2 * row + col + 1)
+            fi(curve, ax=ax, label=name)
+            ax.set_title(f"{name}: f-{'I' if col == 0 else 'G'}", fontsize=10)
+    fig.tight_layout()
+    path = out / "fi_fg_curves.png"
     _save(fig, path)
     written.append(path)
     return written

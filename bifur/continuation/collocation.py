@@ -76,6 +76,16 @@ class Basis:
         return out
 
 
+@njit(cache=True, error_model="numpy")
+def _at_gauss(L, X, base, k, y):
+    """y = the polynomial of the interval starting at node ``base``, at its k-th Gauss point."""
+    for c in range(X.shape[1]):
+        s = 0.0
+        for i in range(L.shape[1]):
+            s += L[k, i] * X[base + i, c]
+        y[c] = s
+
+
 @njit(error_model="numpy")  # not cached itself: compiled into each model's cached wrapper
 def colloc_residual(rhs_into, X, T, p, h, L, D, out):
     """Collocation and periodicity residuals (length N m n + n); the phase condition is added by the caller."""
@@ -87,11 +97,7 @@ def colloc_residual(rhs_into, X, T, p, h, L, D, out):
     for j in range(N):
         base = j * m
         for k in range(m):
-            for c in range(n):
-                s = 0.0
-                for i in range(m + 1):
-                    s += L[k, i] * X[base + i, c]
-                y[c] = s
+            _at_gauss(L, X, base, k, y)
             rhs_into(y, p, f)
             r = (base + k) * n
             for c in range(n):
@@ -119,11 +125,7 @@ def colloc_jacobian(rhs_into, jac_into, dfdp_into, X, T, p, ip, h, L, D, vals):
         base = j * m
         hT = h[j] * T
         for k in range(m):
-            for c in range(n):
-                s = 0.0
-                for i in range(m + 1):
-                    s += L[k, i] * X[base + i, c]
-                y[c] = s
+            _at_gauss(L, X, base, k, y)
             rhs_into(y, p, f)
             jac_into(y, p, J)
             dfdp_into(y, p, Fp)
@@ -163,11 +165,7 @@ def colloc_monodromy(jac_into, X, T, p, h, L, D, M):
         base = j * m
         hT = h[j] * T
         for k in range(m):
-            for c in range(n):
-                s = 0.0
-                for i in range(m + 1):
-                    s += L[k, i] * X[base + i, c]
-                y[c] = s
+            _at_gauss(L, X, base, k, y)
             jac_into(y, p, J)
             for c in range(n):
                 row = k * n + c

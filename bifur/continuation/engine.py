@@ -281,8 +281,11 @@ def _fmt(name: str, p: float) -> str:
     return f"{name}={p:.8g}"
 
 
-def _at_param(problem: Problem, a: Point, b: Point, value: float, newton: _Newton, w) -> Point | None:
-    """The point of the branch between a and b whose parameter equals ``value`` (natural-parameter corrector)."""
+def _at_param(problem: Problem, a: Point, b: Point, value: float, newton: _Newton, w,
+              full: bool = True) -> Point | None:
+    """The point of the branch between a and b whose parameter equals ``value`` (natural-parameter
+    corrector). Without ``full`` its tangent is interpolated and no test function is evaluated (a
+    point requested with ``at=``, inside an interval already checked for events)."""
     frac = (value - a.z[-1]) / (b.z[-1] - a.z[-1])
     e_p = np.zeros_like(a.z)
     e_p[-1] = 1.0
@@ -290,8 +293,11 @@ def _at_param(problem: Problem, a: Point, b: Point, value: float, newton: _Newto
     if not ok:
         return None
     z[-1] = value
-    tau = newton.tangent(z, a.tangent, w)
     rec = problem.record(z)
+    if not full:
+        tau = a.tangent + frac * (b.tangent - a.tangent)
+        return Point(z, tau / _wnorm(tau, w), rec, np.full(a.tests.size, np.nan))
+    tau = newton.tangent(z, a.tangent, w)
     return Point(z, tau, rec, problem.test_functions(z, tau, rec))
 
 
@@ -304,7 +310,7 @@ def _user_points(problem: Problem, a: Point, b: Point, at: np.ndarray, newton: _
     vals = at[(at > lo) & (at < hi)]
     out = []
     for v in sorted(vals, key=lambda v: abs(v - pa)):
-        pt = _at_param(problem, a, b, float(v), newton, w)
+        pt = _at_param(problem, a, b, float(v), newton, w, full=False)
         if pt is not None:
             pt.user = True
             out.append(pt)

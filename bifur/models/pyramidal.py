@@ -1,0 +1,87 @@
+"""A five-variable pyramidal-neuron model meeting the characteristics published by Chizhov et al. (2023)."""
+from __future__ import annotations
+
+from ..model import Model
+
+#: The equations (V in mV, t in ms, currents in µA/cm², conductances in mS/cm²). The Markov sodium
+#: channel has states closed C = 1 - O - Ina, open O and inactivated Ina; its rates follow the form
+#: of Chizhov et al. (2014), r(V) = 1/(τ_min + 1/(a + exp(±(V - V½)/k))), a = 1/(τ_max - τ_min),
+#: which runs from 1/τ_max to 1/τ_min around V½.
+TEXT = """
+dV/dt = (I - gL*(V - EL) - gNa*O*(V - ENa) - gK*n*(V - EK) - gM*w*(V - EK))/C
+dO/dt = r_act*(1 - O - Ina) - (r_deact + r_inact)*O
+dIna/dt = r_inact*O - r_rec*Ina
+dn/dt = (n_inf - n)*cosh((V - V_n)/(4*k_n))/tau_n
+dw/dt = (w_inf - w)/tau_w
+r_act = 1/(tmin_act + 1/(1/(tmax_act - tmin_act) + exp((V - V_act)/k_act)))
+r_deact = 1/(tmin_deact + 1/(1/(tmax_deact - tmin_deact) + exp(-(V - V_deact)/k_deact)))
+r_inact = 1/(tmin_inact + 1/(1/(tmax_inact - tmin_inact) + exp((V - V_inact)/k_inact)))
+r_rec = 1/(tmin_rec + 1/(1/(tmax_rec - tmin_rec) + exp(-(V - V_rec)/k_rec)))
+n_inf = 1/(1 + exp(-(V - V_n)/k_n))
+w_inf = 1/(1 + exp(-(V - V_w)/k_w))
+"""
+
+#: Parameters held fixed during the fit.
+FIXED = dict(I=0.0, C=1.0, EL=-60.0, ENa=55.0, EK=-84.0, tmin_act=0.2, tmax_act=1e4, tmax_deact=1e4,
+             tmax_inact=1e5, tmax_rec=1e5, k_w=5.0)
+
+#: Fitted parameters: output of ``python scripts/fit_pyramidal.py`` (see its docstring).
+FITTED = {"gNa": 0.8586593000677015, "gK": 0.20872710493747948, "gM": 0.07505782527648418,
+          "gL": 0.10784985831606757, "V_act": 3.9201622517049772, "k_act": 15.573971271589258,
+          "tmin_deact": 0.3549003109500745, "V_deact": -26.100300515491444, "k_deact": 5.6897397419030895,
+          "tmin_inact": 18.838347500471244, "V_inact": -4.796403879182311, "k_inact": 4.392792114963447,
+          "tmin_rec": 158.80161456731793, "V_rec": -35.22168511487006, "k_rec": 4.7033666124471365,
+          "V_n": 7.696457750442676, "k_n": 8.117980047789334, "tau_n": 6.914263056744008,
+          "V_w": -4.951018102019372, "tau_w": 120.74683306515242}
+
+
+def pyramidal5d(**params: float) -> Model:
+    """Five-variable pyramidal neuron: V, a Markov sodium channel (open O, inactivated Ina), a fast
+    repolarizing potassium gate n and a slow shunting potassium gate w. Input: current ``I``.
+
+    This is a **reconstruction**, not the published model: the equations of Chizhov, Amakhin,
+    Sagtekin & Desroches, *Single-compartment model of a pyramidal neuron, fitted to recordings
+    with current and conductance injection*, Biol. Cybern. 117:433-451 (2023), were not available
+    to us. It is built from the components the paper describes — a Markov sodium channel with
+    fast threshold-like activation, moderate deactivation and slow inactivation (rate functions in
+    the style of Chizhov et al., J. Comput. Neurosci. 2014), a fast repolarizing and a slow
+    shunting potassium current — and its parameters were fitted with bifur itself
+    (``scripts/fit_pyramidal.py``: a seeded random search and hill climb scored on the model's own
+    f-I and f-G curves computed by continuation) to the characteristics stated in the paper's
+    abstract: firing starts at a SNIC; the steady rate never exceeds 30 Hz; depolarization block
+    through a fold of limit cycles at u = I/G_in <= 80 mV under current injection and at
+    s = G/G_in <= 3 under excitatory conductance injection (reversal 0 mV); the deepest point of
+    the after-hyperpolarization lies near the middle of the interspike interval.
+
+    Equations (see :data:`TEXT`; V in mV, t in ms, C = 1 µF/cm², currents in µA/cm²)::
+
+        C dV/dt = I - gL (V - EL) - gNa O (V - ENa) - gK n (V - EK) - gM w (V - EK)
+        dO/dt   = r_act (1 - O - Ina) - (r_deact + r_inact) O
+        dIna/dt = r_inact O - r_rec Ina
+        dn/dt   = (n∞(V) - n) cosh((V - V_n)/(4 k_n)) / tau_n
+        dw/dt   = (w∞(V) - w) / tau_w
+
+    Parameters
+    ----------
+    **params
+        Overrides of the defaults (:data:`FIXED` and :data:`FITTED`).
+
+    Examples
+    --------
+    >>> m = pyramidal5d()
+    >>> m.state_names
+    ('V', 'O', 'Ina', 'n', 'w')
+    """
+    values = {**FIXED, **FITTED}
+    unknown = set(params) - set(values)
+    if unknown:
+        from ..errors import ModelError
+        raise ModelError(f"unknown parameter(s) {sorted(unknown)} of pyramidal5d")
+    values.update(params)
+    return Model.from_text(
+        TEXT, params=values, init=dict(V=-60.0, O=0.0, Ina=0.0, n=0.0, w=0.0), name="pyramidal5d",
+        time_unit="ms", voltage="V", capacitance="C",
+        description="five-variable pyramidal neuron (reconstruction meeting the characteristics of "
+                    "Chizhov et al. 2023, fitted with bifur)",
+        reference="targets from Chizhov, Amakhin, Sagtekin & Desroches (2023) Biol. Cybern. 117:433-451; "
+                  "sodium kinetics in the style of Chizhov et al. (2014) J. Comput. Neurosci.")
