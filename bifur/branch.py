@@ -41,6 +41,14 @@ class SpecialPoint:
         Width of the final location bracket in the parameter.
     params : dict
         All parameter values at the point (the continuation parameter included).
+
+    Examples
+    --------
+    >>> import bifur
+    >>> from bifur.models import hodgkin_huxley
+    >>> h = bifur.continue_equilibria(hodgkin_huxley(), "I", (0.0, 20.0)).special("H")[0]
+    >>> h.kind, round(h.data["period"], 6), h.params["gNa"]
+    ('H', 10.717883, 120.0)
     """
 
     kind: str

@@ -36,6 +36,13 @@ class Cycle:
     stable : bool
 
     Calling the cycle, ``cycle(t)``, evaluates the orbit at any times (periodically).
+
+    Examples
+    --------
+    >>> from bifur.models import hodgkin_huxley
+    >>> c = find_cycle(hodgkin_huxley(), params={"I": 20.0})
+    >>> bool(abs(c(c.period)[0, 0] - c(0.0)[0, 0]) < 1e-9), round(c.frequency_hz, 3)
+    (True, 86.47)
     """
 
     model: Model

@@ -24,6 +24,12 @@ class Equilibrium:
     eigenvalues : ndarray (complex), sorted by decreasing real part
     stable : bool
         All eigenvalues have negative real part.
+
+    Examples
+    --------
+    >>> from bifur.models import morris_lecar
+    >>> [e.n_unstable for e in find_equilibria(morris_lecar("snic"))]
+    [0, 1, 2]
     """
 
     model: Model
@@ -72,8 +78,10 @@ def _newton(cm: CompiledModel, x0: np.ndarray, p: np.ndarray, tol: float, max_it
             dx = np.linalg.solve(J, -f)
         except np.linalg.LinAlgError:
             return x, False
+        if not np.all(np.isfinite(dx)):
+            return x, False
         lam = 1.0
-        while True:
+        for _ in range(30):  # backtracking line search on |f|
             xt = x.copy()
             xt[keep] += lam * dx
             ft = cm.rhs(xt, p)[keep]
@@ -81,6 +89,8 @@ def _newton(cm: CompiledModel, x0: np.ndarray, p: np.ndarray, tol: float, max_it
             if np.isfinite(nt) and (nt <= (1 - 1e-4 * lam) * norm or lam < 1e-3):
                 break
             lam *= 0.5
+        else:
+            return x, False
         x, f, norm = xt, ft, nt
         scale = 1.0 + np.linalg.norm(x[keep])
         if np.linalg.norm(lam * dx) <= tol * scale and norm <= 1e3 * tol * scale:

@@ -38,6 +38,13 @@ class FiringPattern:
         A post-reset state on the pattern.
     multipliers : ndarray
         Eigenvalues of DP^k at the fixed point.
+
+    Examples
+    --------
+    >>> from bifur.models import izhikevich
+    >>> fp = firing_pattern(izhikevich("FS"), {"I": 10.0})
+    >>> fp.kind, fp.k, round(float(fp.rate_hz), 1)
+    ('tonic', 1, 136.2)
     """
 
     kind: str

@@ -319,6 +319,7 @@ def _integrate(rhs_t_into, jac_t_into, reset_g, reset_apply_into, x0, p, t0, t_e
         theta_ev = 2.0
         ev_new = 0.0
         en = 0.0
+        blowup = False
         if h < hmin:
             # A reset model whose solution blows up in finite time towards the reset condition
             # (QIF, AdEx): the time left is below the smallest resolvable step. Reach the event
@@ -345,6 +346,7 @@ def _integrate(rhs_t_into, jac_t_into, reset_g, reset_apply_into, x0, p, t0, t_e
                 r[4, i] = 0.0
             theta_ev = -ev_prev / (g1 - ev_prev)
             nsteps += 1
+            blowup = True
         else:
             if method == DOPRI5:
                 _dopri_step(rhs_t_into, t, x, h, p, k, xs, xn, err, r)
@@ -383,6 +385,11 @@ def _integrate(rhs_t_into, jac_t_into, reset_g, reset_apply_into, x0, p, t0, t_e
         if theta_ev <= 1.0:
             te = t + theta_ev * h
             _dense(r, theta_ev, xe)
+            if blowup:
+                # keep the last resolved state: the remaining instant of the explosion only moves the
+                # exploding component (which the reset replaces), and the variational part stays exact
+                for i in range(n):
+                    xe[i] = x[i]
             if use_g and method == DOPRI5 and en > 0.0:
                 # refine the reset event with real sub-steps from t (the dense output may be less
                 # accurate than the step when the solution explodes, e.g. exponential models)

@@ -24,6 +24,12 @@ class NetworkResult:
     n_neurons : int
     t_end : float
         Duration (ms).
+
+    Examples
+    --------
+    >>> res = izhikevich_network(seed=0, ne=40, ni=10, t_end=100.0)
+    >>> res.rates_hz().shape, res.population_rate(10.0)[0][:2]
+    ((50,), array([ 5., 15.]))
     """
 
     spike_times: np.ndarray

@@ -177,6 +177,13 @@ class FICurve:
         1 (onset at zero frequency), 2 (finite frequency) or 3 (no repetitive firing).
     method : str
         "continuation" or "simulation".
+
+    Examples
+    --------
+    >>> from bifur.models import morris_lecar
+    >>> curve = fi_curve(morris_lecar("snic"), "I", (0.0, 60.0), at=[30.0, 50.0])
+    >>> curve.onset.kind, curve.excitability_class, [round(float(r), 2) for r in curve.rate_hz]
+    ('SNIC', 1, [0.0, 13.24])
     """
 
     model: Model

@@ -32,6 +32,13 @@ class Trajectory:
         Parameter values used.
     nfev, n_steps : int
         Right-hand-side evaluations and accepted steps.
+
+    Examples
+    --------
+    >>> from bifur.models import hodgkin_huxley
+    >>> tr = simulate(hodgkin_huxley(), 50.0, params={"I": 10.0}, dt=0.1)
+    >>> tr["V"].shape == tr.t.shape, round(float(tr.rate_hz()), 1)
+    (True, 67.9)
     """
 
     model: Model
@@ -74,6 +81,13 @@ class SpikeTrains:
     isi_rate_hz : ndarray
         1/mean inter-spike interval over the window (NaN with fewer than two spikes).
     statuses : list of Status
+
+    Examples
+    --------
+    >>> from bifur.models import hodgkin_huxley
+    >>> st = simulate_many(hodgkin_huxley(), "I", [10.0, 20.0], 300.0, t_discard=100.0)
+    >>> [round(r) for r in st.isi_rate_hz]
+    [68, 86]
     """
 
     param: str

@@ -5,7 +5,8 @@ Run: python scripts/fit_pyramidal.py [--stage1 60] [--generations 20] [--out fit
 The published equations were not available, only the characteristics stated in the abstract
 of Chizhov, Amakhin, Sagtekin & Desroches, Biol. Cybern. 117:433-451 (2023):
 
-* firing starts at a saddle-node on invariant circle (SNIC);
+* firing starts at a saddle-node on invariant circle (SNIC) (required here under both current
+  and conductance injection);
 * the steady firing rate never exceeds 30 Hz;
 * depolarization block through a fold of limit cycles (LPC), at u = I/G_in <= 80 mV under
   current injection and s = G/G_in <= 3 under excitatory conductance injection (0 mV);
@@ -83,6 +84,7 @@ def characteristics(params: dict) -> dict:
 def score(c: dict) -> float:
     """0 when every target is met with margin; each shortfall adds a penalty."""
     s = 0.0 if c["onset"] == "SNIC" else 10.0
+    s += 0.0 if c["g_onset"] == "SNIC" else 2.0  # a SNIC also under conductance injection
     for kind, l1 in ((c["block"], c["l1_block"]), (c["g_block"], c["l1_g_block"])):
         # a supercritical Hopf block scores by how far l1 is from turning positive (-> a fold of cycles)
         s += 0.0 if kind == "LPC" else (3.0 + 2.0 * np.tanh(-1e3 * l1) if l1 == l1 else 5.0)

@@ -36,7 +36,7 @@ def event_exact_spikes(model, params, t_end, x0=None):
 def test_qif_rate_closed_form():
     model = qif()
     at = [0.01, 0.1, 0.5, 1.0, 2.5, 5.0, 10.0]
-    br = continue_cycles(model, 5.0, "I", (0.0, 10.0), at=at, max_period_factor=200.0)
+    br = continue_cycles(model, 5.0, "I", (0.0, 10.0), at=at)
     vp, vr = model.params["v_peak"], model.params["v_reset"]
     for current in at:
         [i] = br.at(current)

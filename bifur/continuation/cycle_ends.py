@@ -27,7 +27,7 @@ from .normal_forms import fold_coefficients
 if TYPE_CHECKING:
     from .cycles import CycleProblem
 
-__all__ = ["hopf_end_points", "near_hopf", "classify_divergence"]
+__all__ = ["hopf_end_points", "near_hopf", "classify_divergence", "divergence_end"]
 
 
 def near_hopf(pb: "CycleProblem", z: np.ndarray, rec: dict, tol: float = 0.05) -> bool:
@@ -124,13 +124,16 @@ def _distance_to_orbit(x: np.ndarray, X: np.ndarray) -> float:
     return float(np.min(np.linalg.norm(X - x[None, :], axis=1)))
 
 
-def classify_divergence(pb, points: Sequence[Point], X: np.ndarray, T: float,
-                        p: np.ndarray) -> tuple[Status, list[Point]]:
+def classify_divergence(pb, points: Sequence[Point], X: np.ndarray, T: float, p: np.ndarray,
+                        final: bool = True) -> tuple[Status, list[Point]]:
     """Status and end point when the period has grown beyond ``max_period_factor`` times its start value.
 
     ``pb`` is the problem (it provides ``cm``, ``ip``, ``param_name``), ``X`` samples of the last
-    orbit, ``T`` its period and ``p`` its parameters.
+    orbit, ``T`` its period and ``p`` its parameters. An orbit can pass near a saddle or a fold's
+    ghost and still go on (reduced models with a reset): unless ``final``, an end is classified
+    only once the period has grown far beyond its start value.
     """
+    far = final or T > 3 * pb.max_period_factor * pb.T_start
     last = points[-1]
     pc = float(p[pb.ip])
     name = pb.param_name
@@ -143,7 +146,7 @@ def classify_divergence(pb, points: Sequence[Point], X: np.ndarray, T: float,
     ps = np.array([pt.z[-1] for pt in points])
     tail = slice(max(0, len(points) - 8), len(points))
 
-    for x_eq in _equilibria_near(cm, X, speeds, p, diam):
+    for x_eq in (_equilibria_near(cm, X, speeds, p, diam) if far else []):
         ev = sorted_eigenvalues(cm.jac(x_eq, p))
         scale = float(np.max(np.abs(ev)))
         pos = ev[ev.real > 1e-9 * scale]
@@ -179,13 +182,25 @@ def classify_divergence(pb, points: Sequence[Point], X: np.ndarray, T: float,
             K, C = np.polyfit(1.0 / np.sqrt(np.abs(ps[sel] - p_star)), Ts[sel], 1)
         else:
             K, C = T * math.sqrt(abs(pc - p_star)), 0.0
-        data = {"K": float(K), "C": float(C), "K_normal_form": k_nf, "fold": xf, "a": nf["a"], "b": nf["b"],
-                "period": T, "param_last": pc}
-        last.special = SpecialPoint("SNIC", p_star, xf.copy(), -1, data, name)
-        return (Status(StatusCode.PERIOD_DIVERGED,
-                       f"the period diverged (T={T:.6g} {unit} at {name}={pc:.8g}): the cycles end in a saddle-node "
-                       f"on invariant circle (SNIC) at the fold of equilibria {name}*={p_star:.10g}; "
-                       f"T ≈ K/sqrt|{name} - {name}*| with K={K:.6g}"), [])
+        if far:
+            data = {"K": float(K), "C": float(C), "K_normal_form": k_nf, "fold": xf, "a": nf["a"], "b": nf["b"],
+                    "period": T, "param_last": pc}
+            last.special = SpecialPoint("SNIC", p_star, xf.copy(), -1, data, name)
+            return (Status(StatusCode.PERIOD_DIVERGED,
+                           f"the period diverged (T={T:.6g} {unit} at {name}={pc:.8g}): the cycles end in a "
+                           f"saddle-node on invariant circle (SNIC) at the fold of equilibria {name}*={p_star:.10g}; "
+                           f"T ≈ K/sqrt|{name} - {name}*| with K={K:.6g}"), [])
     return (Status(StatusCode.PERIOD_DIVERGED,
                    f"the period diverged (T={T:.6g} {unit} at {name}={pc:.8g}) but neither a saddle nor a "
                    "saddle-node was found next to the orbit; raise max_period_factor to follow it further"), [])
+
+
+def divergence_end(pb, points: Sequence[Point], X: np.ndarray, T: float, p: np.ndarray,
+                   limit: float) -> tuple[Status, list[Point]] | None:
+    """End a branch whose period exceeded ``pb.next_check``: when the end is classified (SNIC or HOM),
+    or when the period passed ``limit``; otherwise look again once it has grown by half."""
+    status, extra = classify_divergence(pb, points, X, T, p, final=T > limit)
+    if points[-1].special is not None or T > limit:
+        return status, extra
+    pb.next_check = 1.5 * T
+    return None

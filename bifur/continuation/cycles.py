@@ -17,7 +17,7 @@ from ..cycle import Cycle
 from ..errors import ModelError, Status, StatusCode
 from ..model import Model
 from .collocation import Basis, adapt_mesh, condense, evaluate, expand, node_times, node_weights, reduced_pattern
-from .cycle_ends import classify_divergence, hopf_end_points, near_hopf
+from .cycle_ends import classify_divergence, divergence_end, hopf_end_points, near_hopf
 from .engine import ContinuationSettings, Point, Problem, continuation, product_test
 from .equilibria import check_autonomous, raw_to_branch
 
@@ -56,7 +56,9 @@ class CycleProblem(Problem):
     adapt_every : int
         Re-equidistribute the mesh every this many accepted points (0: never).
     max_period_factor : float
-        Stop when the period exceeds this multiple of the period at the start of a direction.
+        When the period exceeds this multiple of the period at the start of a direction, the end of
+        the branch is classified (SNIC or HOM) and the branch stops; if it cannot be classified yet,
+        the continuation goes on (checking again as the period grows) up to ten times that multiple.
     """
 
     event_kinds = ("LPC", "PD", "NS", "BPC")
@@ -94,6 +96,7 @@ class CycleProblem(Problem):
         self.steps = 0
         self.amp_max = 0.0
         self.T_start = math.nan
+        self.next_check = math.inf
         self._lu = None
         self._lu_row = None
         self._lu_z = None
@@ -152,6 +155,8 @@ class CycleProblem(Problem):
         beta = np.empty(nx + 3)
         beta[:nx + 2] = row
         beta[-1] = rhs_last
+        if not (np.all(np.isfinite(J)) and np.all(np.isfinite(rhs)) and np.all(np.isfinite(row))):
+            raise RuntimeError("non-finite entries in the collocation system")
         red_vals, red_rhs, piv_rows, piv_perm = self._red
         logdet, sign = condense(J, rhs[:ncoll], phi, beta, N, m, n, red_vals, red_rhs, piv_rows, piv_perm)
         if sign == 0.0:
@@ -260,6 +265,7 @@ class CycleProblem(Problem):
         self.set_reference(ref)
         self.steps = 0
         self.T_start = float(start.z[self.nx])
+        self.next_check = self.max_period_factor * self.T_start
         self.amp_max = max(self.amp_max, start.record.get("amplitude", 0.0))
         return start
 
@@ -301,10 +307,15 @@ class CycleProblem(Problem):
                 extra = self.hopf_end(prev.z)
                 if extra:
                     return self.terminal_status(extra[-1].special), extra, True
-        if rec["period"] > self.max_period_factor * self.T_start or self._stagnates(points):
+        if self._stagnates(points):
             X, T, p = self.unpack(points[-1].z)
             status, extra = classify_divergence(self, points, X, T, p)
             return status, extra, False
+        if rec["period"] > self.next_check:
+            X, T, p = self.unpack(points[-1].z)
+            end = divergence_end(self, points, X, T, p, 10 * self.max_period_factor * self.T_start)
+            if end is not None:
+                return end[0], end[1], False
         return None
 
     def _stagnates(self, points: Sequence[Point]) -> bool:

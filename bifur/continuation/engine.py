@@ -76,6 +76,12 @@ class ContinuationSettings:
         Events are located to this relative precision in the parameter.
     direction : {"both", "forward", "backward"}
         "forward" is towards increasing parameter at the start point.
+
+    Examples
+    --------
+    >>> s = ContinuationSettings(ds_max=2.0).with_(max_steps=200)
+    >>> s.ds_max, s.max_steps, s.resolved(100.0).ds
+    (2.0, 200, 0.4)
     """
 
     ds: float | None = None
@@ -180,6 +186,11 @@ class Problem:
     def begin_direction(self, start: Point) -> Point:
         """Hook called before each direction (restore state changed by the previous one)."""
         return start
+
+    def stalled(self, points: Sequence[Point], status: Status) -> Status:
+        """Hook when a direction stalls: may classify the end (attaching a special point) and
+        return a more precise status."""
+        return status
 
     def terminal_status(self, sp: SpecialPoint) -> Status:
         """Status when a special point marked ``data["terminal"]`` ends the branch."""
@@ -358,16 +369,17 @@ def _run_direction(problem: Problem, start: Point, sign: float, settings: Contin
                 p = float(prev.z[-1])
                 what = (f"step size reached ds_min={settings.ds_min:.3g}" if ds < settings.ds_min
                         else "the corrector keeps failing and the branch hardly progresses")
-                return out, Status(StatusCode.STEP_TOO_SMALL,
-                                   f"{what} at {_fmt(name, p)}: {problem.stall_hint}")
+                return out, problem.stalled(out, Status(StatusCode.STEP_TOO_SMALL,
+                                                        f"{what} at {_fmt(name, p)}: {problem.stall_hint}"))
             continue
         if ds > 1e-2 * settings.ds_max:
             failures = 0
         else:
             failures += 1  # accepted, but with a step this small the branch hardly progresses
             if failures > 40:
-                return out, Status(StatusCode.STEP_TOO_SMALL, f"the corrector keeps failing and the branch "
-                                   f"hardly progresses at {_fmt(name, float(prev.z[-1]))}: {problem.stall_hint}")
+                return out, problem.stalled(out, Status(
+                    StatusCode.STEP_TOO_SMALL, f"the corrector keeps failing and the branch hardly progresses at "
+                    f"{_fmt(name, float(prev.z[-1]))}: {problem.stall_hint}"))
         p_new = float(z_new[-1])
         # parameter bounds: end exactly on the boundary
         if p_new < lo or p_new > hi:

@@ -57,7 +57,7 @@ class ResetMap:
         Phip = y[n + n * n:].reshape(n, m)
         f = cm.rhs(xm, p)
         dg = cm.reset_dg(xm, p)
-        den = float(dg @ f)
+        den = float(dg @ f)  # (after a finite-time blow-up, xm is the last resolved state, g(xm) < 0)
         if not den > 0:
             raise SolverError(Status(StatusCode.SINGULAR, "the orbit touches the reset condition tangentially"))
         dtau_dx = -(dg @ Phi) / den
@@ -97,6 +97,7 @@ class ResetMapProblem(Problem):
         self.map = rmap or ResetMap(cm)
         self.max_period_factor = max_period_factor
         self.T_start = math.nan
+        self.next_check = math.inf
         self._cache: tuple | None = None
 
     def params_at(self, z: np.ndarray) -> np.ndarray:
@@ -160,16 +161,30 @@ class ResetMapProblem(Problem):
 
     def begin_direction(self, start: Point) -> Point:
         self.T_start = start.record["period"]
+        self.next_check = self.max_period_factor * self.T_start
         return start
 
-    def check_end(self, points: Sequence[Point]) -> tuple[Status, list[Point], bool] | None:
-        if not points or not points[-1].record["period"] > self.max_period_factor * self.T_start:
-            return None
+    def stalled(self, points: Sequence[Point], status: Status) -> Status:
+        """Where the fixed point meets the edge of the map's domain, the orbit from the reset lands on
+        the stable manifold of a saddle: a homoclinic end (the period grows like -ln|p - p*|/λu)."""
+        if not points:
+            return status
         from .cycle_ends import classify_divergence
         last = points[-1]
-        X = _orbit_samples(self.cm, last.z[:-1], self.params_at(last.z), last.record["period"])
-        status, extra = classify_divergence(self, points, X, last.record["period"], self.params_at(last.z))
-        return status, extra, False
+        T = last.record["period"]
+        X = _orbit_samples(self.cm, last.z[:-1], self.params_at(last.z), T)
+        new, _ = classify_divergence(self, points, X, T, self.params_at(last.z), final=True)
+        return new if last.special is not None else status
+
+    def check_end(self, points: Sequence[Point]) -> tuple[Status, list[Point], bool] | None:
+        if not points or not points[-1].record["period"] > self.next_check:
+            return None
+        from .cycle_ends import divergence_end
+        last = points[-1]
+        T = last.record["period"]
+        X = _orbit_samples(self.cm, last.z[:-1], self.params_at(last.z), T)
+        end = divergence_end(self, points, X, T, self.params_at(last.z), 10 * self.max_period_factor * self.T_start)
+        return None if end is None else (end[0], end[1], False)
 
 
 def _orbit_samples(cm: CompiledModel, x0: np.ndarray, p: np.ndarray, T: float) -> np.ndarray:
@@ -253,7 +268,7 @@ def continue_reset_cycles(model: Model, start, param: str, p_range: tuple[float,
     p = cm.param_vector(pars)
     problem = ResetMapProblem(cm, ip, p, k, max_period_factor)
     T0 = problem.record(np.append(x0, p[ip]))["period"]
-    problem.map.t_max = 20 * max_period_factor * T0
+    problem.map.t_max = 20 * 10 * max_period_factor * T0
     settings = settings or ContinuationSettings()
     if settings.ds_max is None:
         scale = max(1.0, float(np.abs(x0).max()))
