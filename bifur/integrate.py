@@ -55,12 +55,14 @@ def _dense(r, theta, out):
 
 
 @njit(cache=True, error_model="numpy")
-def _errnorm(e, x, xn, rtol, atol):
+def _errnorm(e, x, xn, rtol, atol, n_err):
+    """RMS of the scaled local error over the first n_err components (all when n_err <= 0)."""
+    m = x.shape[0] if n_err <= 0 else n_err
     s = 0.0
-    for i in range(x.shape[0]):
+    for i in range(m):
         sc = atol + rtol * max(abs(x[i]), abs(xn[i]))
         s += (e[i] / sc) ** 2
-    return math.sqrt(s / x.shape[0])
+    return math.sqrt(s / m)
 
 
 @njit(cache=True, error_model="numpy")
@@ -261,11 +263,13 @@ def _all_finite(v):
 @njit(error_model="numpy")  # not cached itself: compiled into each model's cached wrapper
 def _integrate(rhs_t_into, jac_t_into, reset_g, reset_apply_into, x0, p, t0, t_end, rtol, atol,
                hmax, max_steps, method, vidx, thr, has_reset, autonomous, record, dt_out,
-               spk, t_count, stop_at_event=False):
+               spk, t_count, stop_at_event=False, n_err=0):
     """Integrate from t0 to t_end; record the trajectory (record=1 every step, 2 on a dt_out grid).
 
     Spike (or reset) times >= t_count are written into ``spk`` (as many as fit). With
-    ``stop_at_event`` the integration ends at the first reset event, before the reset.
+    ``stop_at_event`` the integration ends at the first reset event, before the reset. Only the
+    first ``n_err`` components enter the error control (all when 0; the state of a variational
+    system, whose sensitivities then follow the steps that resolve the flow).
     Returns (ts, xs, n_rec, n_spikes, status, t, x, nfev, n_steps).
     """
     n = x0.shape[0]
@@ -355,7 +359,7 @@ def _integrate(rhs_t_into, jac_t_into, reset_g, reset_apply_into, x0, p, t0, t_e
             else:
                 good = _rosenbrock_step(rhs_t_into, jac_t_into, t, x, h, p, k, xs, xn, err, r, w, piv, autonomous)
                 nfev += 2
-            en = _errnorm(err, x, xn, rtol, atol) if good else np.inf
+            en = _errnorm(err, x, xn, rtol, atol, n_err) if good else np.inf
             if not (en <= 1.0):  # also catches NaN
                 if not math.isfinite(en):
                     nan_seen = True
@@ -477,14 +481,15 @@ def spikes_one(rhs_t_into, jac_t_into, reset_g, reset_apply_into, x0, p, t_end, 
 
 
 @njit(error_model="numpy")  # not cached itself: compiled into each model's cached wrapper
-def flow_to_event(var_rhs_t_into, jac_t_into, reset_g, reset_apply_into, y0, p, t_max, rtol, atol, max_steps):
+def flow_to_event(var_rhs_t_into, jac_t_into, reset_g, reset_apply_into, y0, p, t_max, rtol, atol, max_steps,
+                  n_err):
     """Integrate the variational system y = (x, dx/dx0, dx/dp) from y0 until the reset condition
     g(x) crosses zero upwards (located on the dense output); returns (y at the event, time, status).
     status 0: event reached; 1: max_steps; 2: step underflow; 3: non-finite; 5: no event before t_max."""
     spk = np.empty(1)
     ts, xs, nrec, nspk, status, t, y, nfev, nsteps = _integrate(
         var_rhs_t_into, jac_t_into, reset_g, reset_apply_into, y0, p, 0.0, t_max, rtol, atol, np.inf,
-        max_steps, DOPRI5, -1, 0.0, True, True, 0, 1.0, spk, 0.0, True)
+        max_steps, DOPRI5, -1, 0.0, True, True, 0, 1.0, spk, 0.0, True, n_err)
     if status == OK and nspk == 0:
         status = 5
     return y, t, status

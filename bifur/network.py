@@ -49,30 +49,28 @@ class NetworkResult:
 
 
 @njit(cache=True)
-def _run(a, b, c, d, ST, noise_std, steps, v_peak, seed, v, u, max_spikes):
-    np.random.seed(seed)
+def _run(a, b, c, d, WT, noise, t0, v_peak, v, u, times, who, ns):
+    """Advance the network by len(noise) milliseconds (noise: input of every neuron at every ms)."""
     n = a.size
-    times = np.empty(max_spikes)
-    who = np.empty(max_spikes, dtype=np.int64)
-    ns = 0
+    cap = times.size
     current = np.empty(n)
     fired = np.empty(n, dtype=np.int64)
-    for t in range(steps):
+    for step in range(noise.shape[0]):
         for i in range(n):
-            current[i] = noise_std[i] * np.random.standard_normal()
+            current[i] = noise[step, i]
         nf = 0
         for i in range(n):
             if v[i] >= v_peak:
                 fired[nf] = i
                 nf += 1
-                if ns < max_spikes:
-                    times[ns] = t
+                if ns < cap:
+                    times[ns] = t0 + step
                     who[ns] = i
                 ns += 1
                 v[i] = c[i]
                 u[i] += d[i]
         for k in range(nf):
-            row = ST[fired[k]]
+            row = WT[fired[k]]
             for i in range(n):
                 current[i] += row[i]
         for i in range(n):
@@ -81,11 +79,12 @@ def _run(a, b, c, d, ST, noise_std, steps, v_peak, seed, v, u, max_spikes):
             vi += 0.5 * (0.04 * vi * vi + 5.0 * vi + 140.0 - u[i] + current[i])
             v[i] = vi
             u[i] += a[i] * (b[i] * vi - u[i])
-    return times[:min(ns, max_spikes)], who[:min(ns, max_spikes)], ns
+    return ns
 
 
 def simulate_izhikevich_network(a, b, c, d, weights, noise_std, t_end: float = 1000.0, v_peak: float = 30.0,
-                                seed: int = 0, v0=None, max_spikes: int = 10_000_000) -> NetworkResult:
+                                seed: int = 0, v0=None, max_spikes: int = 10_000_000,
+                                by_presynaptic: bool = False) -> NetworkResult:
     """Simulate pulse-coupled Izhikevich neurons with Izhikevich's (2003) scheme.
 
     Every millisecond: a noisy input ``noise_std * randn`` is drawn for every neuron; neurons with
@@ -109,6 +108,8 @@ def simulate_izhikevich_network(a, b, c, d, weights, noise_std, t_end: float = 1
         Seed of the noise.
     v0 : array_like, optional
         Initial voltages (default -65); u starts at b v.
+    by_presynaptic : bool
+        ``weights`` is given transposed (row j = the outgoing weights of neuron j), which saves a copy.
 
     Returns
     -------
@@ -130,14 +131,31 @@ def simulate_izhikevich_network(a, b, c, d, weights, noise_std, t_end: float = 1
     W = np.asarray(weights, dtype=float)
     if W.shape != (n, n):
         raise ModelError(f"weights must be ({n}, {n}), got {W.shape}")
+    WT = np.ascontiguousarray(W if by_presynaptic else W.T)
     noise = np.broadcast_to(np.asarray(noise_std, dtype=float), (n,)).copy()
     v = np.full(n, -65.0) if v0 is None else np.asarray(v0, dtype=float).copy()
     u = b * v
     steps = int(round(t_end))
-    times, who, ns = _run(a, b, c, d, np.ascontiguousarray(W.T), noise, steps, float(v_peak), int(seed), v, u,
-                          int(max_spikes))
-    if ns > max_spikes:
-        raise ModelError(f"{ns} spikes exceed max_spikes={max_spikes}")
+    rng = np.random.default_rng(seed)
+    chunk = max(1, 4_000_000 // n)  # milliseconds of noise drawn at a time (numpy's fast normal generator)
+    all_t, all_i, total = [], [], 0
+    for t0 in range(0, steps, chunk):
+        block = rng.standard_normal((min(chunk, steps - t0), n)) * noise
+        cap = block.size // 20 + 1000
+        while True:  # rerun the chunk from the same state if its spike buffer was too small
+            v_keep, u_keep = v.copy(), u.copy()
+            times, who = np.empty(cap), np.empty(cap, dtype=np.int64)
+            ns = _run(a, b, c, d, WT, block, t0, float(v_peak), v, u, times, who, 0)
+            if ns <= cap:
+                break
+            v, u, cap = v_keep, u_keep, ns
+        total += ns
+        if total > max_spikes:
+            raise ModelError(f"more than max_spikes={max_spikes} spikes")
+        all_t.append(times[:ns])
+        all_i.append(who[:ns])
+    times = np.concatenate(all_t) if all_t else np.zeros(0)
+    who = np.concatenate(all_i) if all_i else np.zeros(0, dtype=np.int64)
     return NetworkResult(times, who, n, float(steps))
 
 
@@ -164,6 +182,10 @@ def izhikevich_network(seed: int | None = None, ne: int = 800, ni: int = 200, t_
     c = np.concatenate([-65.0 + 15.0 * re ** 2, np.full(ni, -65.0)])
     d = np.concatenate([8.0 - 6.0 * re ** 2, np.full(ni, 2.0)])
     n = ne + ni
-    W = np.hstack([exc_weight * rng.random((n, ne)), -inh_weight * rng.random((n, ni))])
+    # row j: the weights of neuron j onto all neurons (0.5 rand from excitatory, -rand from inhibitory ones)
+    WT = rng.random((n, n))
+    WT[:ne] *= exc_weight
+    WT[ne:] *= -inh_weight
     noise = np.concatenate([np.full(ne, exc_noise), np.full(ni, inh_noise)])
-    return simulate_izhikevich_network(a, b, c, d, W, noise, t_end, seed=int(rng.integers(2 ** 31)))
+    return simulate_izhikevich_network(a, b, c, d, WT, noise, t_end, seed=int(rng.integers(2 ** 31)),
+                                       by_presynaptic=True)

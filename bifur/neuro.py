@@ -265,11 +265,13 @@ def _seed_cycle(model: Model, eqs: list[Branch], param: str, pars: dict, lo: flo
 
 
 def _diverging_low_end(cycles: list[Branch], fire_int: list[Interval]) -> bool:
-    """The lowest stable firing starts at a branch end where the period diverged (rate -> 0)."""
+    """The lowest stable firing starts at an unclassified branch end where the rate has fallen to a
+    tenth of the branch's highest stable rate or less (the period diverges there: class 1)."""
     low = fire_int[0][0]
     for br in cycles:
+        f = br.frequency_hz
         for i in (0, len(br) - 1):
-            if br.param[i] == low and "period diverged" in br.status.message:
+            if br.param[i] == low and br.stable[i] and f[i] <= 0.1 * np.max(f[br.stable]):
                 return True
     return False
 

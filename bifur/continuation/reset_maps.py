@@ -47,7 +47,7 @@ class ResetMap:
         SolverError when the flow does not reach the reset condition."""
         n, m, cm = self.n, self.np, self.cm
         y0 = np.concatenate([x0, np.eye(n).ravel(), np.zeros(n * m)])
-        y, tof, status = self.kernel(y0, p, float(self.t_max), self.rtol, self.atol, int(self.max_steps))
+        y, tof, status = self.kernel(y0, p, float(self.t_max), self.rtol, self.atol, int(self.max_steps), n)
         if status != 0 or not np.all(np.isfinite(y)):
             why = {5: f"the flow did not reach the reset condition within t={self.t_max:g} (it settles at rest)",
                    3: "the right-hand side became NaN or infinite"}.get(int(status), f"integration failed ({status})")
