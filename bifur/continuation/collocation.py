@@ -86,6 +86,13 @@ def _at_gauss(L, X, base, k, y):
         y[c] = s
 
 
+@njit(cache=True, error_model="numpy")
+def _entry(D, L, hT, J, k, i, c, d):
+    """d(collocation residual (k, c))/d(node i, component d) = D[k,i] δ_cd - h T L[k,i] J[c,d]."""
+    v = -hT * L[k, i] * J[c, d]
+    return v + D[k, i] if c == d else v
+
+
 @njit(error_model="numpy")  # not cached itself: compiled into each model's cached wrapper
 def colloc_residual(rhs_into, X, T, p, h, L, D, out):
     """Collocation and periodicity residuals (length N m n + n); the phase condition is added by the caller."""
@@ -132,10 +139,7 @@ def colloc_jacobian(rhs_into, jac_into, dfdp_into, X, T, p, ip, h, L, D, vals):
             for c in range(n):
                 for i in range(m + 1):
                     for d in range(n):
-                        v = -hT * L[k, i] * J[c, d]
-                        if c == d:
-                            v += D[k, i]
-                        vals[pos] = v
+                        vals[pos] = _entry(D, L, hT, J, k, i, c, d)
                         pos += 1
                 vals[pos] = -h[j] * f[c]
                 vals[pos + 1] = -hT * Fp[c, ip]
@@ -171,15 +175,9 @@ def colloc_monodromy(jac_into, X, T, p, h, L, D, M):
                 row = k * n + c
                 for d in range(n):
                     # column block i = 0 goes to the right-hand side (with a minus sign)
-                    v0 = -hT * L[k, 0] * J[c, d]
-                    if c == d:
-                        v0 += D[k, 0]
-                    R[row, d] = -v0
+                    R[row, d] = -_entry(D, L, hT, J, k, 0, c, d)
                     for i in range(1, m + 1):
-                        v = -hT * L[k, i] * J[c, d]
-                        if c == d:
-                            v += D[k, i]
-                        G[row, (i - 1) * n + d] = v
+                        G[row, (i - 1) * n + d] = _entry(D, L, hT, J, k, i, c, d)
         if not lu_factor(G, piv):
             return False
         lu_solve_matrix(G, piv, R)
