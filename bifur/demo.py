@@ -64,8 +64,8 @@ def run_demo(out: str | Path = "bifur_demo") -> list[Path]:
     for sp in cyc.special_points:
         extra = f", period {sp.data['period']:.6f} ms" if "period" in sp.data else ""
         print(f"  {sp.kind} at I = {sp.param:.10g}{extra}")
-    stable = cyc.param[cyc.stable]
-    print(f"  stable cycles (repetitive firing) for I in [{stable.min():.6g}, {stable.max():.6g}]")
+    print(f"  stable cycles (repetitive firing) from the fold of cycles at I = {cyc.special('LPC')[-1].param:.8g} "
+          f"to the Hopf point at I = {cyc.special_points[-1].param:.8g}")
     fig = Figure(figsize=(11, 4.5))
     ax1, ax2 = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)
     diagram([eq, cyc], y="V", ax=ax1)
