@@ -14,9 +14,6 @@ from .model import TIME_UNITS
 
 __all__ = ["Branch", "SpecialPoint", "load_branch"]
 
-#: Labels of special points (AUTO / MatCont conventions, plus SNIC and HOM for cycle-branch ends).
-LABELS = ("LP", "H", "BP", "LPC", "PD", "NS", "BPC", "SNIC", "HOM", "BT", "CP", "GH", "ZH", "HH")
-
 
 @dataclass
 class SpecialPoint:

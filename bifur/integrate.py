@@ -19,7 +19,7 @@ from numba import njit
 
 from ._linalg import lu_factor as _lu_factor, lu_solve as _lu_solve
 
-__all__ = ["solve", "spikes_one", "flow_to_event", "DOPRI5", "ROSENBROCK", "STATUS_TEXT"]
+__all__ = ["solve", "spikes_one", "flow_to_event", "DOPRI5", "ROSENBROCK"]
 
 #: Kernels wrapped per model by bifur.codegen (batched argument names for parallel loops).
 __kernels__ = {"solve": None, "spikes_one": ("x0", "p", "spk", "info"), "flow_to_event": None}
@@ -27,9 +27,8 @@ __kernels__ = {"solve": None, "spikes_one": ("x0", "p", "spk", "info"), "flow_to
 DOPRI5 = 0
 ROSENBROCK = 1
 
+#: Status codes of the kernels (turned into Status messages by bifur.simulate).
 OK, MAX_STEPS, STEP_SMALL, NONFINITE, BUFFER_FULL = 0, 1, 2, 3, 4
-STATUS_TEXT = {OK: "success", MAX_STEPS: "max_steps reached", STEP_SMALL: "step size underflow",
-               NONFINITE: "non-finite right-hand side", BUFFER_FULL: "spike buffer full"}
 
 # Dormand-Prince 5(4) tableau (Hairer, Norsett & Wanner, Solving ODEs I)
 A21 = 0.2

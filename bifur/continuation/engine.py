@@ -211,12 +211,6 @@ class Problem:
         A = np.vstack([J, row])
         return scipy.linalg.solve(A, np.append(rhs, rhs_last), check_finite=False)
 
-    def bordered_determinant_sign(self, J: Any, row: np.ndarray) -> float:
-        """Sign of det [J; row^T] (the branch-point test function); dense default."""
-        A = np.vstack([J.toarray() if scipy.sparse.issparse(J) else J, row])
-        sign, _ = np.linalg.slogdet(A)
-        return float(sign)
-
 
 class _Newton:
     """Corrector on F(z) = 0, row·z = target, and tangent computation, for one problem."""
