@@ -44,7 +44,7 @@ from .symbolic import ExprelD, derivative_forms, remove_singularities
 __all__ = ["CompiledModel", "compile_model", "cache_dir", "KERNEL_MODULES", "MODEL_FUNCTIONS"]
 
 #: Modules whose ``__kernels__`` get a per-model wrapper in the generated code.
-KERNEL_MODULES: tuple[str, ...] = ("bifur.integrate", "bifur.continuation.collocation")
+KERNEL_MODULES: tuple[str, ...] = ("bifur.integrate", "bifur.continuation.collocation", "bifur.steady")
 
 #: Names of generated model functions that kernels may take as leading arguments.
 MODEL_FUNCTIONS = ("rhs_t_into", "jac_t_into", "rhs_into", "jac_into", "dfdp_into", "d2_into",

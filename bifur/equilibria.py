@@ -52,52 +52,16 @@ class Equilibrium:
         return f"Equilibrium({xs}; {kind})"
 
 
-def newton(cm: CompiledModel, x0: np.ndarray, p: np.ndarray, tol: float = 1e-11, max_iter: int = 50,
-           fixed: int | None = None) -> tuple[np.ndarray, bool]:
-    """Damped Newton for f(x, p) = 0 with the compiled Jacobian.
+def newton(cm: CompiledModel, x0: np.ndarray, p: np.ndarray, tol: float = 1e-11,
+           max_iter: int = 50) -> tuple[np.ndarray, bool]:
+    """Damped Newton for f(x, p) = 0 with the compiled Jacobian (backtracking line search on |f|).
 
-    With ``fixed=i`` the i-th state is held at its value and equation i is dropped
-    (used by :func:`voltage_scan`). Returns (x, converged); a diverging iterate is a failure.
+    Returns (x, converged); a diverging iterate is a failure.
     """
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        return _newton(cm, x0, p, tol, max_iter, fixed)
-
-
-def _newton(cm: CompiledModel, x0: np.ndarray, p: np.ndarray, tol: float, max_iter: int,
-            fixed: int | None) -> tuple[np.ndarray, bool]:
     x = np.array(x0, dtype=float)
-    n = x.size
-    keep = np.arange(n) if fixed is None else np.delete(np.arange(n), fixed)
-    f = cm.rhs(x, p)[keep]
-    norm = np.linalg.norm(f)
-    for _ in range(max_iter):
-        if not np.isfinite(norm):
-            return x, False
-        J = cm.jac(x, p)[np.ix_(keep, keep)]
-        try:
-            dx = np.linalg.solve(J, -f)
-        except np.linalg.LinAlgError:
-            return x, False
-        if not np.all(np.isfinite(dx)):
-            return x, False
-        lam = 1.0
-        for _ in range(30):  # backtracking line search on |f|
-            xt = x.copy()
-            xt[keep] += lam * dx
-            ft = cm.rhs(xt, p)[keep]
-            nt = np.linalg.norm(ft)
-            if np.isfinite(nt) and (nt <= (1 - 1e-4 * lam) * norm or lam < 1e-3):
-                break
-            lam *= 0.5
-        else:
-            return x, False
-        x, f, norm = xt, ft, nt
-        scale = 1.0 + np.linalg.norm(x[keep])
-        if np.linalg.norm(lam * dx) <= tol * scale and norm <= 1e3 * tol * scale:
-            return x, True
-        if norm == 0.0:
-            return x, True
-    return x, bool(norm <= 1e3 * tol * (1.0 + np.linalg.norm(x)))
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        ok = cm.kernel("damped_newton")(x, p, -1, tol, max_iter)
+    return x, bool(ok)
 
 
 def _default_voltage_range(model: Model) -> tuple[float, float]:
@@ -120,20 +84,10 @@ def voltage_scan(cm: CompiledModel, p: np.ndarray, v_range: tuple[float, float] 
     iv = model.state_names.index(model.voltage)
     lo, hi = v_range or _default_voltage_range(model)
     grid = np.linspace(lo, hi, n)
-    states = np.full((n, model.n_states), np.nan)
-    resid = np.full(n, np.nan)
-    guess = cm.init_vector()
-    for k, v in enumerate(grid):
-        guess[iv] = v
-        x, ok = newton(cm, guess, p, fixed=iv) if model.n_states > 1 else (guess.copy(), True)
-        if not ok:
-            guess = cm.init_vector()
-            guess[iv] = v
-            x, ok = newton(cm, guess, p, fixed=iv)
-        if ok:
-            states[k] = x
-            resid[k] = cm.rhs(x, p)[iv]
-            guess = x.copy()
+    states = np.empty((n, model.n_states))
+    resid = np.empty(n)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        cm.kernel("clamp_scan")(grid, iv, cm.init_vector(), p, 1e-11, 50, states, resid)
     return grid, states, resid
 
 

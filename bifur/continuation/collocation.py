@@ -10,8 +10,11 @@ the integral phase condition ∫ x·x̂' dτ = 0 with respect to a reference orb
 
 Linear systems are solved by condensation of parameters (as AUTO does): the interior nodes
 of each interval are eliminated with partial pivoting (:func:`condense`), leaving a system
-over the N+1 mesh nodes, T and p that a sparse LU solves; :func:`expand` recovers the
-interior nodes. The Floquet multipliers come from the same blocks: condensing each interval
+over the N+1 mesh nodes, T and p; :func:`solve_reduced` eliminates the inner mesh nodes one
+after another (row pivoting over the 2n rows that hold each node), solves the dense system
+left in (x(0), x(1), T, p) and back-substitutes; :func:`expand` recovers the interior nodes.
+Everything is O(N n^3) and runs in numba, and both steps return log|det| and its sign for the
+branch-point test function. The Floquet multipliers come from the same blocks: condensing each interval
 gives the map M_j from x(τ_j) to x(τ_{j+1}) of the linearised flow, and the monodromy
 matrix is M_{N-1} ... M_0.
 """
@@ -24,7 +27,7 @@ from numba import njit
 
 from .._linalg import lu_factor, lu_solve_matrix
 
-__all__ = ["Basis", "colloc_residual", "colloc_jacobian", "colloc_monodromy", "reduced_pattern", "condense",
+__all__ = ["Basis", "colloc_residual", "colloc_jacobian", "colloc_monodromy", "condense", "solve_reduced",
            "expand", "evaluate", "node_times", "adapt_mesh", "node_weights"]
 
 #: Kernels wrapped per model by bifur.codegen.
@@ -194,29 +197,6 @@ def colloc_monodromy(jac_into, X, T, p, h, L, D, M):
     return True
 
 
-def reduced_pattern(N: int, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Rows and columns of the condensed bordered system over the mesh nodes and (T, p).
-
-    Order: the N condensed block rows (node j, node j+1, T, p), the periodicity rows
-    (+1 at node 0, -1 at node N), the phase row and the bordering row (all columns).
-    """
-    R = (N + 1) * n + 2
-    jj, cc = np.meshgrid(np.arange(N), np.arange(n), indexing="ij")
-    r = (jj * n + cc).reshape(-1)
-    local = np.concatenate([np.arange(2 * n), [0, 0]])
-    cols = (jj.reshape(-1)[:, None] * n + local[None, :])
-    cols[:, 2 * n:] = [(N + 1) * n, (N + 1) * n + 1]
-    rows = [np.repeat(r, 2 * n + 2)]
-    colsl = [cols.reshape(-1)]
-    for c in range(n):
-        rows.append(np.array([N * n + c, N * n + c]))
-        colsl.append(np.array([c, N * n + c]))
-    for k in (R - 2, R - 1):
-        rows.append(np.full(R, k))
-        colsl.append(np.arange(R))
-    return np.concatenate(rows), np.concatenate(colsl)
-
-
 def node_times(mesh: np.ndarray, m: int) -> np.ndarray:
     """τ of every node (N m + 1 values)."""
     h = np.diff(mesh)
@@ -272,14 +252,38 @@ def adapt_mesh(X: np.ndarray, mesh: np.ndarray, basis: Basis, n_new: int | None 
 
 
 @njit(cache=True, error_model="numpy")
-def condense(vals, rhs, phi, beta, N, m, n, red_vals, red_rhs, piv_rows, piv_perm):
+def _pivot_step(A, q, col, nrows, c0):
+    """One step of Gaussian elimination with partial pivoting on column ``col``: the row of rows
+    q..nrows-1 with the largest entry there is swapped into row q, then eliminated from the rows
+    below it over columns c0 onwards. Returns the index of the row swapped in (q if none)."""
+    best = q
+    big = abs(A[q, col])
+    for r in range(q + 1, nrows):
+        if abs(A[r, col]) > big:
+            big = abs(A[r, col])
+            best = r
+    if best != q:
+        for c2 in range(A.shape[1]):
+            A[q, c2], A[best, c2] = A[best, c2], A[q, c2]
+    pv = A[q, col]
+    if pv != 0.0:
+        for r in range(q + 1, nrows):
+            f = A[r, col] / pv
+            if f != 0.0:
+                for c2 in range(c0, A.shape[1]):
+                    A[r, c2] -= f * A[q, c2]
+    return best
+
+
+@njit(cache=True, error_model="numpy")
+def condense(vals, rhs, phi, beta, N, m, n, red_vals, red_rhs, piv_rows):
     """Condensation of parameters: eliminate the interior nodes of every interval.
 
     ``vals`` holds the collocation rows in kernel order, ``rhs`` their right-hand side,
     ``phi`` and ``beta`` the two dense rows (phase, bordering), each over all unknowns plus a
     last entry for their right-hand side. Writes the condensed block rows into ``red_vals``
     (N, n, 2n+2) and ``red_rhs`` (N, n), keeps the pivot rows for back-substitution in
-    ``piv_rows`` (N, (m-1)n, (m+1)n+3) with row permutations ``piv_perm``, and updates phi
+    ``piv_rows`` (N, (m-1)n, (m+1)n+3) (rows already permuted), and updates phi
     and beta in place so that their interior entries are eliminated.
     Returns (sum of log|pivot|, sign) of the eliminated part, for the determinant.
     """
@@ -310,16 +314,7 @@ def condense(vals, rhs, phi, beta, N, m, n, red_vals, red_rhs, piv_rows, piv_per
                 A[r, ncol - 1] = rhs[(j * m + k) * n + c]
         # Gaussian elimination with partial pivoting on the interior columns
         for q in range(nin):
-            best = q
-            big = abs(A[q, q])
-            for r in range(q + 1, m * n):
-                if abs(A[r, q]) > big:
-                    big = abs(A[r, q])
-                    best = r
-            piv_perm[j, q] = best
-            if best != q:
-                for c2 in range(ncol):
-                    A[q, c2], A[best, c2] = A[best, c2], A[q, c2]
+            if _pivot_step(A, q, q, m * n, q) != q:
                 sign = -sign
             pv = A[q, q]
             if pv == 0.0:
@@ -327,11 +322,6 @@ def condense(vals, rhs, phi, beta, N, m, n, red_vals, red_rhs, piv_rows, piv_per
             logdet += math.log(abs(pv))
             if pv < 0:
                 sign = -sign
-            for r in range(q + 1, m * n):
-                f = A[r, q] / pv
-                if f != 0.0:
-                    for c2 in range(q, ncol):
-                        A[r, c2] -= f * A[q, c2]
         for q in range(nin):
             for c2 in range(ncol):
                 piv_rows[j, q, c2] = A[q, c2]
@@ -385,3 +375,155 @@ def expand(piv_rows, X_mesh, theta, N, m, n, out):
         out[(P - 1) * n + d] = X_mesh[N, d]
     out[P * n] = theta[0]
     out[P * n + 1] = theta[1]
+
+
+@njit(cache=True, error_model="numpy")
+def solve_reduced(red_vals, red_rhs, per_rhs, phi, beta, N, m, n, piv, sol):
+    """Solve the condensed system over the mesh nodes and (T, p), as AUTO does: eliminate the
+    inner mesh nodes one after another (row-pivoted over the 2n rows that contain each node),
+    then solve the remaining dense system in (x_0, x_N, T, p) and back-substitute.
+
+    Rows: the N condensed block rows ``red_vals`` (N, n, 2n+2) over (x_j, x_j+1, T, p) with
+    right-hand side ``red_rhs``; periodicity x_0 - x_N = ``per_rhs``; the phase and bordering
+    rows ``phi`` and ``beta`` (full length, as left by :func:`condense`, right-hand side last),
+    never used as pivots. ``piv`` (N, n, 3n+3) keeps the pivot rows; the solution goes to ``sol``.
+    Returns (sum of log|pivot|, sign) of the determinant in a fixed row and column order
+    (sign 0.0 if a pivot vanishes).
+    """
+    R = (N + 1) * n + 2
+    P = N * m + 1
+    W = 3 * n + 3  # columns: x_0 | x_j | x_j+1 | T | p | rhs
+    S = np.zeros((2 * n, W))
+    ids = np.empty(2 * n, dtype=np.int64)
+    order = np.empty(R, dtype=np.int64)
+    Dr = np.zeros((2, W))  # phase and bordering rows over the same columns
+    no = 0
+    logdet = 0.0
+    sign = 1.0
+    for c in range(n):  # carry rows: block 0, over x_0 | x_1
+        for d in range(n):
+            S[c, d] = red_vals[0, c, d]
+            S[c, n + d] = red_vals[0, c, n + d]
+        S[c, 3 * n] = red_vals[0, c, 2 * n]
+        S[c, 3 * n + 1] = red_vals[0, c, 2 * n + 1]
+        S[c, W - 1] = red_rhs[0, c]
+        ids[c] = c
+    for k in range(2):
+        row = phi if k == 0 else beta
+        for d in range(n):
+            Dr[k, d] = row[d]
+            Dr[k, n + d] = row[m * n + d]
+        Dr[k, 3 * n] = row[P * n]
+        Dr[k, 3 * n + 1] = row[P * n + 1]
+        Dr[k, W - 1] = row[P * n + 2]
+    for j in range(1, N):
+        for c in range(n):  # block j below the carry rows: x_j | x_j+1 | T | p
+            r = n + c
+            for d in range(n):
+                S[r, d] = 0.0
+                S[r, n + d] = red_vals[j, c, d]
+                S[r, 2 * n + d] = red_vals[j, c, n + d]
+            S[r, 3 * n] = red_vals[j, c, 2 * n]
+            S[r, 3 * n + 1] = red_vals[j, c, 2 * n + 1]
+            S[r, W - 1] = red_rhs[j, c]
+            ids[r] = j * n + c
+        for q in range(n):  # eliminate x_j
+            best = _pivot_step(S, q, n + q, 2 * n, 0)  # all columns: x_0 fills in
+            ids[q], ids[best] = ids[best], ids[q]
+            pv = S[q, n + q]
+            if pv == 0.0:
+                return -np.inf, 0.0
+            logdet += math.log(abs(pv))
+            if pv < 0:
+                sign = -sign
+            order[no] = ids[q]
+            no += 1
+        for k in range(2):  # the dense rows: x_j entries eliminated, x_j+1 entries loaded
+            row = phi if k == 0 else beta
+            for d in range(n):
+                Dr[k, 2 * n + d] = row[(j + 1) * m * n + d]
+            for q in range(n):
+                f = Dr[k, n + q] / S[q, n + q]
+                if f != 0.0:
+                    for c2 in range(W):
+                        Dr[k, c2] -= f * S[q, c2]
+        for q in range(n):
+            for c2 in range(W):
+                piv[j, q, c2] = S[q, c2]
+        for c in range(n):  # the remaining rows carry on, over x_0 | x_j+1
+            for d in range(n):
+                S[c, d] = S[n + c, d]
+                S[c, n + d] = S[n + c, 2 * n + d]
+                S[c, 2 * n + d] = 0.0
+            for c2 in range(3 * n, W):
+                S[c, c2] = S[n + c, c2]
+            ids[c] = ids[n + c]
+        for k in range(2):
+            for d in range(n):
+                Dr[k, n + d] = Dr[k, 2 * n + d]
+                Dr[k, 2 * n + d] = 0.0
+    # the dense system in (x_0, x_N, T, p): carry rows, periodicity, phase, bordering
+    K = 2 * n + 2
+    F = np.zeros((K, K + 1))
+    fid = np.empty(K, dtype=np.int64)
+    for c in range(n):
+        for d in range(2 * n):
+            F[c, d] = S[c, d]
+        F[c, 2 * n] = S[c, 3 * n]
+        F[c, 2 * n + 1] = S[c, 3 * n + 1]
+        F[c, K] = S[c, W - 1]
+        fid[c] = ids[c]
+        F[n + c, c] = 1.0
+        F[n + c, n + c] = -1.0
+        F[n + c, K] = per_rhs[c]
+        fid[n + c] = N * n + c
+    for k in range(2):
+        for d in range(2 * n):
+            F[2 * n + k, d] = Dr[k, d]
+        F[2 * n + k, 2 * n] = Dr[k, 3 * n]
+        F[2 * n + k, 2 * n + 1] = Dr[k, 3 * n + 1]
+        F[2 * n + k, K] = Dr[k, W - 1]
+        fid[2 * n + k] = (N + 1) * n + k
+    for q in range(K):
+        best = _pivot_step(F, q, q, K, q)
+        fid[q], fid[best] = fid[best], fid[q]
+        pv = F[q, q]
+        if pv == 0.0:
+            return -np.inf, 0.0
+        logdet += math.log(abs(pv))
+        if pv < 0:
+            sign = -sign
+        order[no] = fid[q]
+        no += 1
+    y = np.empty(K)
+    for q in range(K - 1, -1, -1):
+        s = F[q, K]
+        for q2 in range(q + 1, K):
+            s -= F[q, q2] * y[q2]
+        y[q] = s / F[q, q]
+    for d in range(n):
+        sol[d] = y[d]
+        sol[N * n + d] = y[n + d]
+    sol[R - 2] = y[2 * n]
+    sol[R - 1] = y[2 * n + 1]
+    for j in range(N - 1, 0, -1):  # back-substitution through the inner mesh nodes
+        for q in range(n - 1, -1, -1):
+            s = piv[j, q, W - 1] - piv[j, q, 3 * n] * sol[R - 2] - piv[j, q, 3 * n + 1] * sol[R - 1]
+            for d in range(n):
+                s -= piv[j, q, d] * sol[d] + piv[j, q, 2 * n + d] * sol[(j + 1) * n + d]
+            for q2 in range(q + 1, n):
+                s -= piv[j, q, n + q2] * sol[j * n + q2]
+            sol[j * n + q] = s / piv[j, q, n + q]
+    # sign of the row permutation (pivot order against the natural order)
+    seen = np.zeros(R, dtype=np.bool_)
+    for i in range(R):
+        if not seen[i]:
+            k = i
+            length = 0
+            while not seen[k]:
+                seen[k] = True
+                k = order[k]
+                length += 1
+            if length % 2 == 0:
+                sign = -sign
+    return logdet, sign

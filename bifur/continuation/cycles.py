@@ -8,34 +8,19 @@ import math
 from typing import Mapping, Sequence
 
 import numpy as np
-import scipy.sparse
-import scipy.sparse.linalg
 
 from ..branch import Branch, SpecialPoint
 from ..codegen import CompiledModel
 from ..cycle import Cycle
 from ..errors import ModelError, Status, StatusCode
 from ..model import Model
-from .collocation import Basis, adapt_mesh, condense, evaluate, expand, node_times, node_weights, reduced_pattern
+from .collocation import (Basis, adapt_mesh, condense, evaluate, expand, node_times, node_weights,
+                          solve_reduced)
 from .cycle_ends import classify_divergence, divergence_end, hopf_end_points, near_hopf
 from .engine import ContinuationSettings, Point, Problem, continuation, product_test
 from .equilibria import check_autonomous, raw_to_branch
 
 __all__ = ["CycleProblem", "continue_cycles"]
-
-
-def _perm_parity(perm: np.ndarray) -> int:
-    seen = np.zeros(perm.size, dtype=bool)
-    parity = 0
-    for i in range(perm.size):
-        if not seen[i]:
-            j, length = i, 0
-            while not seen[j]:
-                seen[j] = True
-                j = perm[j]
-                length += 1
-            parity += length - 1
-    return parity % 2
 
 
 class CycleProblem(Problem):
@@ -74,16 +59,9 @@ class CycleProblem(Problem):
         self.nx = self.P * self.n
         self.size = self.nx + 2
         self.nk = self.N * self.m * self.n * ((self.m + 1) * self.n + 2)
-        rows, cols = reduced_pattern(self.N, self.n)
-        self.red_size = (self.N + 1) * self.n + 2
-        order = np.lexsort((rows, cols))
-        self.order = order
-        self.indices = rows[order].astype(np.int32)
-        self.indptr = np.searchsorted(cols[order], np.arange(self.red_size + 1)).astype(np.int32)
-        self.mesh_idx = np.arange(self.N + 1)[:, None] * self.m * self.n + np.arange(self.n)[None, :]
         self._red = (np.empty((self.N, self.n, 2 * self.n + 2)), np.empty((self.N, self.n)),
                      np.empty((self.N, (self.m - 1) * self.n, (self.m + 1) * self.n + 3)),
-                     np.empty((self.N, (self.m - 1) * self.n), dtype=np.int64))
+                     np.empty((self.N, self.n, 3 * self.n + 3)), np.empty((self.N + 1) * self.n + 2))
         self._cond = (0.0, 1.0)
         self.k_res = cm.kernel("colloc_residual")
         self.k_jac = cm.kernel("colloc_jacobian")
@@ -97,9 +75,8 @@ class CycleProblem(Problem):
         self.amp_max = 0.0
         self.T_start = math.nan
         self.next_check = math.inf
-        self._lu = None
-        self._lu_row = None
-        self._lu_z = None
+        self._det_row = None
+        self._det_z = None
         self._jac_z = None
         self.hopf_end = None  # callable(z) -> list[Point], set by continue_cycles
 
@@ -145,8 +122,8 @@ class CycleProblem(Problem):
         return vals
 
     def solve_bordered(self, J: np.ndarray, row: np.ndarray, rhs: np.ndarray, rhs_last: float) -> np.ndarray:
-        """Condensation of the interior nodes, a sparse LU of the system over the mesh nodes and
-        (T, p), and back-substitution."""
+        """Condensation of the interior nodes, elimination of the inner mesh nodes, a dense solve in
+        (x_0, x_N, T, p), and back-substitution: O(N n^3) operations, all in numba."""
         N, m, n, nx = self.N, self.m, self.n, self.nx
         ncoll = N * m * n
         phi = np.zeros(nx + 3)
@@ -157,21 +134,16 @@ class CycleProblem(Problem):
         beta[-1] = rhs_last
         if not (np.all(np.isfinite(J)) and np.all(np.isfinite(rhs)) and np.all(np.isfinite(row))):
             raise RuntimeError("non-finite entries in the collocation system")
-        red_vals, red_rhs, piv_rows, piv_perm = self._red
-        logdet, sign = condense(J, rhs[:ncoll], phi, beta, N, m, n, red_vals, red_rhs, piv_rows, piv_perm)
+        red_vals, red_rhs, piv_rows, piv_mesh, sol = self._red
+        logdet, sign = condense(J, rhs[:ncoll], phi, beta, N, m, n, red_vals, red_rhs, piv_rows)
         if sign == 0.0:
             raise RuntimeError("singular interval block")
-        mi = self.mesh_idx.reshape(-1)
-        tail = [nx, nx + 1]
-        vals = np.concatenate([red_vals.reshape(-1), np.tile([1.0, -1.0], n), phi[mi], phi[tail], beta[mi],
-                               beta[tail]])
-        A = scipy.sparse.csc_matrix((vals[self.order], self.indices, self.indptr),
-                                    shape=(self.red_size, self.red_size))
-        lu = scipy.sparse.linalg.splu(A, permc_spec="MMD_AT_PLUS_A")
-        sol = lu.solve(np.concatenate([red_rhs.reshape(-1), rhs[ncoll:ncoll + n], [phi[-1], beta[-1]]]))
+        logdet2, sign2 = solve_reduced(red_vals, red_rhs, rhs[ncoll:ncoll + n], phi, beta, N, m, n, piv_mesh, sol)
+        if sign2 == 0.0:
+            raise RuntimeError("singular collocation system")
         out = np.empty(self.size)
         expand(piv_rows, sol[:(N + 1) * n].reshape(N + 1, n), sol[(N + 1) * n:], N, m, n, out)
-        self._lu, self._lu_row, self._lu_z, self._cond = lu, row.copy(), self._jac_z, (logdet, sign)
+        self._det_row, self._det_z, self._cond = row.copy(), self._jac_z, (logdet + logdet2, sign * sign2)
         return out
 
     def weights(self, z: np.ndarray) -> np.ndarray:
@@ -202,18 +174,14 @@ class CycleProblem(Problem):
     def _bordered_det(self, z: np.ndarray, tangent: np.ndarray) -> float:
         """det [J; τ] up to a positive factor, from the last factorisation [J; r]: since
         det [J; r] = (r·τ) c(J) for the unit tangent τ spanning ker J, c(J) = det [J; r] / (r·τ)."""
-        if self._lu is None or self._lu_z is not z:
+        if self._det_z is not z:
             try:
                 self.solve_bordered(self.jacobian(z), self._w * tangent, np.zeros(self.size - 1), 1.0)
             except RuntimeError:  # exactly singular (e.g. the trivial cycle at a Hopf point)
-                self._lu = None
+                self._det_z = None
                 return 0.0
-        lu = self._lu
-        d = lu.U.diagonal()
         logdet, sign = self._cond
-        sign *= (-1) ** (_perm_parity(lu.perm_r) + _perm_parity(lu.perm_c)) * np.prod(np.sign(d))
-        mag = math.exp((logdet + float(np.sum(np.log(np.maximum(np.abs(d), 1e-300))))) / (self.size))
-        return sign * mag / (self._lu_row @ tangent)
+        return sign * math.exp(logdet / self.size) / (self._det_row @ tangent)
 
     def test_functions(self, z: np.ndarray, tangent: np.ndarray, record: dict) -> np.ndarray:
         mu = np.delete(record["multipliers"], record["trivial"])
