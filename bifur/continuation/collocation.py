@@ -378,6 +378,22 @@ def expand(piv_rows, X_mesh, theta, N, m, n, out):
 
 
 @njit(cache=True, error_model="numpy")
+def _pivot_tracked(A, q, col, nrows, c0, ids, order, no, det):
+    """:func:`_pivot_step` keeping the row ids in step: records the pivot row's id in order[no] and
+    accumulates log|pivot| and its sign in det = [log|det|, sign]. Returns False on a zero pivot."""
+    best = _pivot_step(A, q, col, nrows, c0)
+    ids[q], ids[best] = ids[best], ids[q]
+    order[no] = ids[q]
+    pv = A[q, col]
+    if pv == 0.0:
+        return False
+    det[0] += math.log(abs(pv))
+    if pv < 0:
+        det[1] = -det[1]
+    return True
+
+
+@njit(cache=True, error_model="numpy")
 def solve_reduced(red_vals, red_rhs, per_rhs, phi, beta, N, m, n, piv, sol):
     """Solve the condensed system over the mesh nodes and (T, p), as AUTO does: eliminate the
     inner mesh nodes one after another (row-pivoted over the 2n rows that contain each node),
@@ -398,8 +414,7 @@ def solve_reduced(red_vals, red_rhs, per_rhs, phi, beta, N, m, n, piv, sol):
     order = np.empty(R, dtype=np.int64)
     Dr = np.zeros((2, W))  # phase and bordering rows over the same columns
     no = 0
-    logdet = 0.0
-    sign = 1.0
+    det = np.array([0.0, 1.0])  # log|det|, sign
     for c in range(n):  # carry rows: block 0, over x_0 | x_1
         for d in range(n):
             S[c, d] = red_vals[0, c, d]
@@ -428,15 +443,8 @@ def solve_reduced(red_vals, red_rhs, per_rhs, phi, beta, N, m, n, piv, sol):
             S[r, W - 1] = red_rhs[j, c]
             ids[r] = j * n + c
         for q in range(n):  # eliminate x_j
-            best = _pivot_step(S, q, n + q, 2 * n, 0)  # all columns: x_0 fills in
-            ids[q], ids[best] = ids[best], ids[q]
-            pv = S[q, n + q]
-            if pv == 0.0:
+            if not _pivot_tracked(S, q, n + q, 2 * n, 0, ids, order, no, det):  # all columns: x_0 fills in
                 return -np.inf, 0.0
-            logdet += math.log(abs(pv))
-            if pv < 0:
-                sign = -sign
-            order[no] = ids[q]
             no += 1
         for k in range(2):  # the dense rows: x_j entries eliminated, x_j+1 entries loaded
             row = phi if k == 0 else beta
@@ -485,15 +493,8 @@ def solve_reduced(red_vals, red_rhs, per_rhs, phi, beta, N, m, n, piv, sol):
         F[2 * n + k, K] = Dr[k, W - 1]
         fid[2 * n + k] = (N + 1) * n + k
     for q in range(K):
-        best = _pivot_step(F, q, q, K, q)
-        fid[q], fid[best] = fid[best], fid[q]
-        pv = F[q, q]
-        if pv == 0.0:
+        if not _pivot_tracked(F, q, q, K, q, fid, order, no, det):
             return -np.inf, 0.0
-        logdet += math.log(abs(pv))
-        if pv < 0:
-            sign = -sign
-        order[no] = fid[q]
         no += 1
     y = np.empty(K)
     for q in range(K - 1, -1, -1):
@@ -525,5 +526,5 @@ def solve_reduced(red_vals, red_rhs, per_rhs, phi, beta, N, m, n, piv, sol):
                 k = order[k]
                 length += 1
             if length % 2 == 0:
-                sign = -sign
-    return logdet, sign
+                det[1] = -det[1]
+    return det[0], det[1]
