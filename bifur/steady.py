@@ -68,8 +68,6 @@ def damped_newton(rhs_into, jac_into, x, p, iv, tol, max_iter):
         if not lu_factor(J, piv):
             return False
         lu_solve(J, piv, dx)
-        step = 0.0
-        xnorm = 0.0
         for a in range(nr):
             if not math.isfinite(dx[a]):
                 return False
@@ -90,6 +88,8 @@ def damped_newton(rhs_into, jac_into, x, p, iv, tol, max_iter):
             lam *= 0.5
         if not accepted:
             return False
+        step = 0.0
+        xnorm = 0.0
         a = 0
         for i in range(n):
             x[i] = xt[i]

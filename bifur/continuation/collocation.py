@@ -122,7 +122,8 @@ def colloc_residual(rhs_into, X, T, p, h, L, D, out):
 
 @njit(error_model="numpy")  # not cached itself: compiled into each model's cached wrapper
 def colloc_jacobian(rhs_into, jac_into, dfdp_into, X, T, p, ip, h, L, D, vals):
-    """Values of the collocation rows of the Jacobian, in the order of :func:`jacobian_pattern`."""
+    """Values of the collocation rows of the Jacobian: for each interval, Gauss point and component,
+    the m+1 node blocks of n entries, then d/dT and d/dp (the order :func:`condense` reads)."""
     N = h.shape[0]
     m = L.shape[0]
     n = X.shape[1]

@@ -295,19 +295,21 @@ def _hermite_predictor(a: Point, b: Point, value: float, frac: float, w) -> np.n
     ds = math.sqrt(float(d @ dw))
     ta = a.tangent * (1.0 if a.tangent @ dw >= 0 else -1.0) * ds
     tb = b.tangent * (1.0 if b.tangent @ dw >= 0 else -1.0) * ds
+    def basis(th: float) -> tuple[float, float, float, float]:  # weights of a.z, ta, b.z, tb
+        return (2 * th - 3) * th * th + 1, ((th - 2) * th + 1) * th, (3 - 2 * th) * th * th, (th - 1) * th * th
+
     pa, pb, va, vb = a.z[-1], b.z[-1], ta[-1], tb[-1]
     th = frac
     for _ in range(8):  # Newton on the parameter component of the cubic
-        h = ((2 * th - 3) * th * th + 1) * pa + ((th - 2) * th + 1) * th * va \
-            + (3 - 2 * th) * th * th * pb + (th - 1) * th * th * vb
+        c = basis(th)
         dh = 6 * th * (th - 1) * (pa - pb) + ((3 * th - 4) * th + 1) * va + (3 * th - 2) * th * vb
         if dh == 0.0 or not math.isfinite(dh):
             break
-        th -= (h - value) / dh
+        th -= (c[0] * pa + c[1] * va + c[2] * pb + c[3] * vb - value) / dh
     else:
         if -0.1 <= th <= 1.1:
-            return (((2 * th - 3) * th * th + 1) * a.z + ((th - 2) * th + 1) * th * ta
-                    + (3 - 2 * th) * th * th * b.z + (th - 1) * th * th * tb)
+            c = basis(th)
+            return c[0] * a.z + c[1] * ta + c[2] * b.z + c[3] * tb
     return a.z + frac * d
 
 
