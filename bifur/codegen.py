@@ -22,13 +22,11 @@ from __future__ import annotations
 
 import hashlib
 import importlib
-import importlib.util
 import inspect
-import os
 import sys
-import tempfile
 import threading
 import time
+import types
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
@@ -36,12 +34,15 @@ import numpy as np
 import sympy
 from sympy.printing.pycode import PythonCodePrinter
 
+from . import _checks
+from .cache import cache_dir, chosen_dir, read_verified, write_signed
 from .errors import ModelError
-from .model import Model
+from .model import Model, check_nodes
 from .parse import sym
 from .symbolic import ExprelD, derivative_forms, remove_singularities
 
-__all__ = ["CompiledModel", "compile_model", "cache_dir", "KERNEL_MODULES", "MODEL_FUNCTIONS"]
+__all__ = ["CompiledModel", "compile_model", "cache_dir", "generated_module_name", "KERNEL_MODULES",
+           "MODEL_FUNCTIONS"]
 
 #: Modules whose ``__kernels__`` get a per-model wrapper in the generated code.
 KERNEL_MODULES: tuple[str, ...] = ("bifur.integrate", "bifur.continuation.collocation", "bifur.steady")
@@ -53,35 +54,31 @@ MODEL_FUNCTIONS = ("rhs_t_into", "jac_t_into", "rhs_into", "jac_into", "dfdp_int
 
 _lock = threading.Lock()
 _memory: dict[tuple[str, str], Any] = {}
-
-
-def cache_dir() -> Path:
-    """Directory of generated sources and numba's cache (``$XDG_CACHE_HOME/bifur`` or ``~/.cache/bifur``).
-
-    Falls back to a temporary directory when that location is not writable.
-    """
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    path = Path(base) / "bifur"
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-        probe = path / f".probe{os.getpid()}"
-        probe.write_text("")
-        probe.unlink()
-    except OSError:
-        path = Path(tempfile.gettempdir()) / f"bifur-cache-{os.getuid() if hasattr(os, 'getuid') else 0}"
-        path.mkdir(parents=True, exist_ok=True)
-    return path
+_memo: dict[str, str] = {}
 
 
 class _Printer(PythonCodePrinter):
-    """Prints sympy expressions with states as x[i], parameters as p[j]."""
+    """Prints sympy expressions with states as x[i], parameters as p[j].
+
+    Every symbol must be in ``names`` (the model's states, parameters and t, and the
+    generator's own private ``_``-prefixed symbols); anything else is refused rather than
+    printed verbatim, so no name from a model reaches the generated source.
+    """
 
     def __init__(self, names: Mapping[str, str]):
         super().__init__({"fully_qualified_modules": True, "standard": "python3"})
         self._names = names
 
     def _print_Symbol(self, expr):
-        return self._names.get(expr.name, expr.name)
+        if expr.name in self._names:
+            return self._names[expr.name]
+        if expr.name.startswith("_c") and expr.name[2:].isdigit():  # common subexpressions
+            return expr.name
+        raise ModelError(f"code generation met the symbol {expr.name!r}, which is neither a state, a "
+                         "parameter nor t")
+
+    def _print_not_supported(self, expr):
+        raise ModelError(f"code generation does not support {type(expr).__name__}: {expr}")
 
     def _print_Float(self, expr):
         return repr(float(expr))
@@ -120,19 +117,40 @@ def _emit(printer: _Printer, deco: str, name: str, args: str, targets: list[str]
     return "\n".join(lines)
 
 
+def _dependency_files() -> list[Path]:
+    """Source files that generated code depends on: this generator, the symbolic layer, the
+    runtime helpers, the kernel modules and every bifur module whose jitted functions they call."""
+    here = Path(__file__).resolve().parent
+    files = {here / "codegen.py", here / "symbolic.py", here / "_runtime.py", here / "parse.py"}
+    todo = [importlib.import_module(m) for m in KERNEL_MODULES]
+    seen: set[str] = set()
+    while todo:
+        mod = todo.pop()
+        if mod.__name__ in seen:
+            continue
+        seen.add(mod.__name__)
+        files.add(Path(mod.__file__).resolve())
+        for val in vars(mod).values():
+            owner = getattr(getattr(val, "py_func", None), "__module__", None)
+            if owner and owner.startswith("bifur.") and owner not in seen:
+                todo.append(importlib.import_module(owner))
+    return sorted(files)
+
+
 def _generator_hash() -> str:
-    """Hash of everything generated code depends on (bifur's sources, numba's version)."""
-    import numba
-    h = hashlib.sha256()
-    here = Path(__file__).parent
-    for f in sorted(here.rglob("*.py")):  # kernels and the helpers they call live anywhere in bifur
-        h.update(f.relative_to(here).as_posix().encode())
-        h.update(f.read_bytes())
-    h.update(numba.__version__.encode())
-    return h.hexdigest()
+    """Hash of everything generated code depends on (the files above, numba's version)."""
+    if "generator" not in _memo:
+        import numba
+        h = hashlib.sha256()
+        for f in _dependency_files():
+            h.update(f.name.encode())
+            h.update(f.read_bytes())
+        h.update(numba.__version__.encode())
+        _memo["generator"] = h.hexdigest()
+    return _memo["generator"]
 
 
-def _kernel_wrappers(deco: str) -> list[str]:
+def _kernel_wrappers(deco: str, cache: bool) -> list[str]:
     blocks = []
     for modname in KERNEL_MODULES:
         mod = importlib.import_module(modname)
@@ -154,23 +172,32 @@ def _kernel_wrappers(deco: str) -> list[str]:
                               f"    return {alias}({', '.join(bound + free)})")
             else:
                 call = [f"{a}[_k]" if a in batched else a for a in free]
-                blocks.append(f"@_njit(cache=True, parallel=True, error_model='numpy')\ndef k_{kname}({', '.join(free)}):\n"
+                blocks.append(f"@_njit(cache={cache}, parallel=True, error_model='numpy')\ndef k_{kname}({', '.join(free)}):\n"
                               f"    for _k in _prange({batched[0]}.shape[0]):\n"
                               f"        {alias}({', '.join(bound + call)})")
     return blocks
 
 
-def _generate_source(model: Model, backend: str) -> str:
+def _symbol_names(model: Model) -> dict[str, str]:
+    """How each symbol is printed: states x[i], parameters p[j], time t, and the generator's own
+    direction vectors ``_u{i}``, ``_v{i}``, ``_w{i}`` (a leading underscore, which no model name
+    may have, keeps them apart from the model's names)."""
+    n = model.n_states
+    names = {"t": "t"}
+    names.update({s: f"x[{i}]" for i, s in enumerate(model.state_names)})
+    names.update({s: f"p[{j}]" for j, s in enumerate(model.param_names)})
+    for d in "uvw":
+        names.update({f"_{d}{i}": f"{d}[{i}]" for i in range(n)})
+    return names
+
+
+def _generate_source(model: Model, backend: str, cache: bool = True) -> str:
+    check_nodes(model)  # re-validate what reaches the printer, whatever built the model
     states = [sym(n) for n in model.state_names]
     params = [sym(n) for n in model.param_names]
     n, m = len(states), len(params)
-    names = {s: f"x[{i}]" for i, s in enumerate(model.state_names)}
-    names.update({s: f"p[{j}]" for j, s in enumerate(model.param_names)})
-    names.update({f"u{i}": f"u[{i}]" for i in range(n)})
-    names.update({f"v{i}": f"v[{i}]" for i in range(n)})
-    names.update({f"w{i}": f"w[{i}]" for i in range(n)})
-    pr = _Printer(names)
-    deco = "@_njit(cache=True, error_model='numpy')" if backend == "numba" else ""
+    pr = _Printer(_symbol_names(model))
+    deco = f"@_njit(cache={cache}, error_model='numpy')" if backend == "numba" else ""
     f = [remove_singularities(model.equations[s], states) for s in model.state_names]
     forms = derivative_forms(f, states, params)
     idx2 = [f"out[{i}, {j}]" for i in range(n) for j in range(n)]
@@ -242,16 +269,59 @@ def var_rhs_t_into(t, y, p, out):
         src.append(f"{deco}\ndef {fname}({args}):\n    out = {make}\n    {call}\n    return out")
     if backend == "numba":
         src += ["import sys as _sys\n_self = _sys.modules[__name__]"]
-        src += _kernel_wrappers(deco)
+        src += _kernel_wrappers(deco, cache)
     return "\n\n".join(src) + "\n"
 
 
-def _load(path: Path, modname: str):
-    spec = importlib.util.spec_from_file_location(modname, path)
-    module = importlib.util.module_from_spec(spec)
+def _install_locator() -> None:
+    """Make numba keep the machine code of generated modules in the verified cache directory.
+
+    numba would otherwise follow ``NUMBA_CACHE_DIR`` (often a shared path such as /tmp) for
+    them too, and it unpickles what it finds there. Only files inside bifur's own cache
+    directory are affected; if numba's locator list is not where this numba version keeps
+    it, generated modules are compiled without numba's disk cache instead.
+    """
+    if "locator" in _memo:
+        return
+    try:
+        from numba.core.caching import CacheImpl, InTreeCacheLocator
+
+        class _GeneratedCodeLocator(InTreeCacheLocator):
+            @classmethod
+            def from_function(cls, py_func, py_file):
+                here = chosen_dir()
+                if here is None or Path(py_file).resolve().parent != here.resolve():
+                    return None
+                return super().from_function(py_func, py_file)
+
+        locators = CacheImpl._locator_classes
+        if not isinstance(locators, list):
+            raise TypeError("unexpected numba version")
+        locators.insert(0, _GeneratedCodeLocator)
+        _memo["locator"] = "bifur"
+    except (ImportError, AttributeError, TypeError):
+        _memo["locator"] = "none"
+
+
+def _exec_module(source: str, filename: str, modname: str) -> types.ModuleType:
+    """Run generated source as a module. The text executed is the one just verified (or just
+    generated): the file is not read again, so nothing can swap it in between."""
+    module = types.ModuleType(modname)
+    module.__file__ = filename
+    module.__bifur_source__ = source
+    code = compile("\n" + source, filename, "exec")  # line numbers as in the file (after its tag line)
     sys.modules[modname] = module
-    spec.loader.exec_module(module)
+    try:
+        exec(code, module.__dict__)  # noqa: S102 - bifur's own generated source, never model text
+    except BaseException:
+        sys.modules.pop(modname, None)
+        raise
     return module
+
+
+def generated_module_name(model: Model, backend: str) -> str:
+    """File stem of a model's generated module in the cache (model structure, generator version, backend)."""
+    return f"m_{model.structure_hash[:24]}_{_generator_hash()[:12]}_{backend}"
 
 
 def _module_for(model: Model, backend: str):
@@ -260,14 +330,19 @@ def _module_for(model: Model, backend: str):
         if key in _memory:
             return _memory[key], 0.0
         t0 = time.perf_counter()
-        stem = f"m_{model.structure_hash[:24]}_{_generator_hash()[:12]}_{backend}"
-        path = cache_dir() / f"{stem}.py"
-        if not path.exists():
-            source = _generate_source(model, backend)
-            tmp = path.with_suffix(f".tmp{os.getpid()}")
-            tmp.write_text(source)
-            os.replace(tmp, path)
-        module = _load(path, f"bifur_generated.{stem}")
+        stem = generated_module_name(model, backend)
+        _install_locator()
+        directory = cache_dir() if _memo["locator"] == "bifur" or backend != "numba" else None
+        if directory is None:
+            source = _generate_source(model, backend, cache=False)
+            module = _exec_module(source, f"<bifur generated {stem}>", f"bifur_generated.{stem}")
+        else:
+            path = directory / f"{stem}.py"
+            source = read_verified(path)
+            if source is None:
+                source = _generate_source(model, backend)
+                write_signed(path, source)
+            module = _exec_module(source, str(path), f"bifur_generated.{stem}")
         _memory[key] = module
         return module, time.perf_counter() - t0
 
@@ -292,21 +367,49 @@ class CompiledModel:
     ((2, 2), (2, 4))
     """
 
-    _FUNCS = ("rhs", "rhs_into", "rhs_t", "rhs_t_into", "jac", "jac_into", "jac_t", "jac_t_into",
-              "dfdp", "dfdp_into", "d2", "d2_into", "d3", "d3_into", "reset_g", "reset_dg",
-              "reset_dg_into", "reset_apply", "reset_apply_into", "reset_jac", "reset_jac_into",
-              "reset_dgdp", "reset_dRdp")
+    #: Public functions and their arguments: t time, x/u/v/w states, p parameters; outputs
+    #: o (n,), J (n, n), P (n, n_params), g (n_params,).
+    _FUNCS = {"rhs": "xp", "rhs_into": "xpo", "rhs_t": "txp", "rhs_t_into": "txpo", "jac": "xp",
+              "jac_into": "xpJ", "jac_t": "txp", "jac_t_into": "txpJ", "dfdp": "xp", "dfdp_into": "xpP",
+              "d2": "xpuv", "d2_into": "xpuvo", "d3": "xpuvw", "d3_into": "xpuvwo", "reset_g": "xp",
+              "reset_dg": "xp", "reset_dg_into": "xpo", "reset_apply": "xp", "reset_apply_into": "xpo",
+              "reset_jac": "xp", "reset_jac_into": "xpJ", "reset_dgdp": "xp", "reset_dRdp": "xp"}
 
     def __init__(self, model: Model, backend: str, module: Any, seconds: float):
         self.model = model
         self.backend = backend
         self.module = module
-        self.path = module.__file__
+        self.path = module.__file__  # the cache file, or a '<bifur generated ...>' placeholder
         #: Seconds spent generating/importing the module in this process (0 if it was in memory).
         self.load_seconds = seconds
-        for name in self._FUNCS:
-            setattr(self, name, getattr(module, name))
+        for name, sig in self._FUNCS.items():
+            setattr(self, name, self._checked(name, sig, getattr(module, name)))
         self.has_reset = bool(module.HAS_RESET)
+
+    def _checked(self, name: str, sig: str, fn: Callable) -> Callable:
+        """``fn`` behind a check of every argument's shape (numba does not check bounds)."""
+        n, m = self.model.n_states, len(self.model.param_names)
+        states = self.model.state_names
+        outs = {"o": (n,), "J": (n, n), "P": (n, m)}
+
+        def call(*args):
+            if len(args) != len(sig):
+                raise TypeError(f"{name}() takes {len(sig)} arguments ({', '.join(sig)}), got {len(args)}")
+            conv = []
+            for kind, a in zip(sig, args):
+                if kind == "t":
+                    conv.append(_checks.real(a, "t"))
+                elif kind == "p":
+                    conv.append(_checks.vector(a, m, "p", self.model.param_names))
+                elif kind in outs:
+                    conv.append(_checks.out_array(a, outs[kind], "out"))
+                else:
+                    conv.append(_checks.vector(a, n, kind, states))
+            return fn(*conv)
+
+        call.__name__ = name
+        call.__doc__ = f"{name}({', '.join(sig)}) of model {self.model.name!r}, with argument shapes checked."
+        return call
 
     # -- parameters and states --------------------------------------------------------
     state_names = property(lambda self: self.model.state_names)
@@ -334,7 +437,11 @@ class CompiledModel:
         return self.model.param_names.index(self.model.check_param(name))
 
     def kernel(self, name: str) -> Callable:
-        """The per-model wrapper of a numerical kernel (numba backend only)."""
+        """The per-model wrapper of a numerical kernel (numba backend only).
+
+        Internal interface of bifur's algorithms: kernels do not check their arguments, so
+        callers pass arrays of exactly the shapes the kernel's docstring gives.
+        """
         if self.backend != "numba":
             raise ModelError(f"kernel {name!r} needs backend='numba'")
         try:
@@ -345,7 +452,7 @@ class CompiledModel:
     @property
     def source(self) -> str:
         """The generated Python source."""
-        return Path(self.path).read_text()
+        return self.module.__bifur_source__
 
     def __repr__(self) -> str:
         return f"<CompiledModel {self.model.name!r} backend={self.backend} file={self.path}>"

@@ -7,6 +7,7 @@ from typing import Mapping
 
 import numpy as np
 
+from . import _checks
 from .errors import ModelError, SolverError, Status, StatusCode
 from .model import Model
 
@@ -54,6 +55,21 @@ class Cycle:
     multipliers: np.ndarray = field(default_factory=lambda: np.zeros(0))
     precision: float = math.nan
     stable: bool = False
+
+    def __post_init__(self):
+        if not isinstance(self.model, Model):
+            raise ValueError(f"Cycle.model must be a bifur.Model, got {type(self.model).__name__}")
+        _checks.positive(self.period, "period")
+        ncol = _checks.count(self.ncol, "ncol", 1, 7)
+        mesh = np.ascontiguousarray(self.mesh, dtype=float)
+        if mesh.ndim != 1 or mesh.size < 2 or mesh[0] != 0.0 or mesh[-1] != 1.0 or np.any(np.diff(mesh) <= 0):
+            raise ValueError("Cycle.mesh must increase strictly from 0 to 1 (ntst + 1 values)")
+        shape = ((mesh.size - 1) * ncol + 1, self.model.n_states)
+        profile = _checks.matrix(self.profile, shape, "Cycle.profile (values at the collocation nodes)")
+        if not np.all(np.isfinite(profile)):
+            raise ValueError("Cycle.profile must be finite")
+        object.__setattr__(self, "mesh", mesh)
+        object.__setattr__(self, "profile", profile)
 
     @property
     def frequency_hz(self) -> float:
@@ -205,9 +221,12 @@ def find_cycle(model: Model, params: Mapping[str, float] | None = None, x0=None,
     from .continuation.equilibria import check_autonomous
     from .simulate import simulate
     check_autonomous(model)
+    ntst, ncol = _checks.count(ntst, "ntst", 2, 10_000), _checks.count(ncol, "ncol", 1, 7)
+    max_chunks, rtol = _checks.count(max_chunks, "max_chunks"), _checks.tolerance(rtol, "rtol")
     cm = model.compile()
     p = cm.param_vector(params)
     pars = model.param_values(params)
+    x0 = None if x0 is None else _checks.state(model, x0, "x0")
     if t_chunk is None:
         t_chunk = 200.0 if model.time_unit == "1" else 1.0 / model.seconds_per_time_unit
     found = None

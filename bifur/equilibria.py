@@ -6,6 +6,7 @@ from typing import Mapping
 
 import numpy as np
 
+from . import _checks
 from .codegen import CompiledModel
 from .errors import ModelError
 from .model import Model
@@ -146,7 +147,8 @@ def find_equilibria(model: Model, params: Mapping[str, float] | None = None,
     """
     cm = model.compile()
     p = cm.param_vector(params)
-    all_seeds = _seeds(cm, p, simulate_seed) + [np.asarray(s, dtype=float) for s in (seeds or [])]
+    extra = [_checks.state(model, s, f"seeds[{k}]") for k, s in enumerate(seeds or [])]
+    all_seeds = _seeds(cm, p, simulate_seed) + extra
     found: list[np.ndarray] = []
     for s in all_seeds:
         x, ok = newton(cm, s, p)

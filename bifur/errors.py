@@ -11,7 +11,7 @@ import enum
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["BifurError", "ModelError", "SolverError", "Status", "StatusCode"]
+__all__ = ["BifurError", "ModelError", "SolverError", "Status", "StatusCode", "BifurWarning", "CacheWarning"]
 
 
 class BifurError(Exception):
@@ -20,6 +20,14 @@ class BifurError(Exception):
 
 class ModelError(BifurError, ValueError):
     """A model declaration is malformed (unknown name, bad syntax, missing equation, ...)."""
+
+
+class BifurWarning(UserWarning):
+    """Base class of bifur's warnings (filter them with ``warnings.simplefilter(..., bifur.BifurWarning)``)."""
+
+
+class CacheWarning(BifurWarning):
+    """The compile cache could not be used as configured (bifur falls back and says how)."""
 
 
 class SolverError(BifurError, RuntimeError):

@@ -7,6 +7,7 @@ from typing import Mapping
 
 import numpy as np
 
+from . import _checks
 from .continuation.reset_maps import ResetMap, reset_fixed_point
 from .errors import ModelError, SolverError
 from .model import Model
@@ -81,7 +82,7 @@ def firing_pattern(model: Model, params: Mapping[str, float] | None = None, x0=N
     cm = model.compile()
     p = cm.param_vector(params)
     rmap = ResetMap(cm)
-    x = cm.reset_apply(cm.init_vector(), p) if x0 is None else np.asarray(x0, dtype=float)
+    x = cm.reset_apply(cm.init_vector(), p) if x0 is None else _checks.state(model, x0, "x0")
     states, isis = [], []
     try:
         for j in range(transient + 4 * max_k):

@@ -15,7 +15,7 @@ import sympy
 from .errors import ModelError
 from .parse import check_identifier, parse_condition, parse_expr, parse_model_text, sym
 
-__all__ = ["Model", "Reset", "TIME_UNITS"]
+__all__ = ["Model", "Reset", "TIME_UNITS", "check_expr", "check_nodes"]
 
 #: Seconds per model time unit; ``"1"`` marks dimensionless time (frequencies are then 1/T).
 TIME_UNITS: dict[str, float] = {"ms": 1e-3, "s": 1.0, "us": 1e-6, "min": 60.0, "1": 1.0}
@@ -25,6 +25,71 @@ _T = sym("t")
 # sympy function classes that code generation supports (plus Add, Mul, Pow).
 _ALLOWED_FUNCS = (sympy.exp, sympy.log, sympy.sin, sympy.cos, sympy.tan, sympy.atan, sympy.sinh,
                   sympy.cosh, sympy.tanh, sympy.Abs, sympy.sign, sympy.Heaviside, sympy.Min, sympy.Max)
+
+
+#: Number symbols that may appear (printed as math.pi, math.e).
+_ALLOWED_CONSTANTS = (sympy.pi, sympy.E)
+
+
+def check_expr(expr: sympy.Expr, symbols: Mapping[str, sympy.Symbol], where: str) -> sympy.Expr:
+    """Refuse any node of a model expression that is not on the allow-list.
+
+    Allowed: sums, products, powers, finite real numbers, pi and E, the canonical symbols of
+    the model's states, parameters and ``t``, and the whitelisted functions. Everything else
+    (bound variables of ``Sum``/``Integral``/``Lambda``, undefined functions, matrices,
+    relations, complex constants such as ``log(-2)`` or ``sqrt(-1)``, ...) raises
+    :class:`ModelError`. The walk is iterative, so deep expressions cannot overflow the stack.
+
+    Examples
+    --------
+    >>> x = sympy.Symbol("x", real=True)
+    >>> check_expr(sympy.exp(-x) + 1, {"x": x}, "dx/dt")
+    1 + exp(-x)
+    >>> check_expr(sympy.log(-2) * x, {"x": x}, "dx/dt")
+    Traceback (most recent call last):
+    ...
+    bifur.errors.ModelError: dx/dt: the expression has a complex (non-real) constant: x*(log(2) + I*pi)
+    """
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, sympy.Symbol):
+            if type(node) is not sympy.Symbol or symbols.get(node.name) != node:
+                raise ModelError(f"{where}: symbol {node.name!r} is not a state, a parameter or t of this model")
+            continue
+        if node is sympy.I or isinstance(node, sympy.core.numbers.ImaginaryUnit):
+            raise ModelError(f"{where}: the expression has a complex (non-real) constant: {expr}")
+        if isinstance(node, (sympy.Integer, sympy.Rational)):
+            continue
+        if isinstance(node, sympy.Float):
+            if not math.isfinite(float(node)):
+                raise ModelError(f"{where}: expression contains a non-finite constant: {expr}")
+            continue
+        if node in _ALLOWED_CONSTANTS:
+            continue
+        if type(node) in (sympy.Add, sympy.Mul, sympy.Pow) or (
+                isinstance(node, _ALLOWED_FUNCS) and not isinstance(node, sympy.core.function.AppliedUndef)):
+            stack.extend(node.args)
+            continue
+        kind = type(node).__name__
+        if node.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo) or kind in ("Infinity", "NegativeInfinity",
+                                                                            "ComplexInfinity", "NaN"):
+            raise ModelError(f"{where}: expression contains a non-finite constant: {expr}")
+        raise ModelError(f"{where}: {kind} is not supported in model expressions (allowed: arithmetic, "
+                         "numbers, the model's names and the functions exp log sqrt sin cos tan atan sinh "
+                         "cosh tanh abs sign heaviside min max)")
+    return expr
+
+
+def check_nodes(model: "Model") -> None:
+    """Re-validate every expression of a model (equations and reset) with :func:`check_expr`."""
+    symbols = {n: sym(n) for n in (*model.state_names, *model.param_names, "t")}
+    for n, e in model.equations.items():
+        check_expr(e, symbols, f"equation d{n}/dt")
+    if model.reset is not None:
+        check_expr(model.reset.g, symbols, "reset condition")
+        for n, e in model.reset.new_values.items():
+            check_expr(e, symbols, f"reset value of {n}")
 
 
 def _name_of(key: Any, what: str) -> str:
@@ -45,23 +110,19 @@ def _finite(value: Any, what: str) -> float:
 def _canonical(expr: Any, symbols: Mapping[str, sympy.Symbol], where: str) -> sympy.Expr:
     """Turn a user expression (sympy, number or safe text) into one over canonical symbols."""
     if isinstance(expr, str):
-        return parse_expr(expr, symbols, where)
+        return check_expr(parse_expr(expr, symbols, where), symbols, where)
     if isinstance(expr, (int, float)) and not isinstance(expr, bool):
         return sympy.Float(_finite(expr, where)) if isinstance(expr, float) else sympy.Integer(expr)
     if not isinstance(expr, sympy.Expr):
         raise ModelError(f"{where}: expected a sympy expression, a number or text, got {type(expr).__name__}")
     subs = {}
     for s in expr.free_symbols:
+        if not isinstance(s, sympy.Symbol) or type(s) is not sympy.Symbol:
+            raise ModelError(f"{where}: {type(s).__name__} {s} is not supported in model expressions")
         if s.name not in symbols:
             raise ModelError(f"{where}: unknown symbol {s.name!r} (declare it as a state or a parameter)")
         subs[s] = symbols[s.name]
-    expr = expr.xreplace(subs)
-    if expr.has(sympy.nan, sympy.zoo, sympy.oo, -sympy.oo):
-        raise ModelError(f"{where}: expression contains a non-finite constant: {expr}")
-    for f in expr.atoms(sympy.Function):
-        if isinstance(f, sympy.core.function.AppliedUndef) or not isinstance(f, _ALLOWED_FUNCS):
-            raise ModelError(f"{where}: function {type(f).__name__!r} is not supported")
-    return expr
+    return check_expr(expr.xreplace(subs), symbols, where)
 
 
 class Reset:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
+from . import _checks
 from .errors import ModelError
 
 __all__ = ["NetworkResult", "simulate_izhikevich_network", "izhikevich_network"]
@@ -124,16 +125,23 @@ def simulate_izhikevich_network(a, b, c, d, weights, noise_std, t_end: float = 1
     >>> res.spike_times.size  # no input, no spikes
     0
     """
-    a, b, c, d = (np.ascontiguousarray(x, dtype=float) for x in (a, b, c, d))
+    a = np.ascontiguousarray(a, dtype=float)
+    if a.ndim != 1 or a.size == 0:
+        raise ValueError(f"a must be a non-empty 1-D array (one value per neuron), got shape {a.shape}")
     n = a.size
-    if not all(x.shape == (n,) for x in (b, c, d)):
-        raise ModelError("a, b, c, d must have the same length")
-    W = np.asarray(weights, dtype=float)
-    if W.shape != (n, n):
-        raise ModelError(f"weights must be ({n}, {n}), got {W.shape}")
+    b, c, d = (_checks.vector(x, n, name) for x, name in ((b, "b"), (c, "c"), (d, "d")))
+    W = _checks.matrix(weights, (n, n), "weights")
     WT = np.ascontiguousarray(W if by_presynaptic else W.T)
-    noise = np.broadcast_to(np.asarray(noise_std, dtype=float), (n,)).copy()
-    v = np.full(n, -65.0) if v0 is None else np.asarray(v0, dtype=float).copy()
+    noise = np.asarray(noise_std, dtype=float)
+    if noise.shape not in ((), (n,)):
+        raise ValueError(f"noise_std must be a number or have shape ({n},), got shape {noise.shape}")
+    noise = np.broadcast_to(noise, (n,)).copy()
+    v = np.full(n, -65.0) if v0 is None else _checks.vector(v0, n, "v0").copy()
+    for name, arr in (("a", a), ("b", b), ("c", c), ("d", d), ("weights", W), ("noise_std", noise), ("v0", v)):
+        if not np.all(np.isfinite(arr)):
+            raise ValueError(f"{name} must be finite")
+    t_end = _checks.positive(t_end, "t_end")
+    v_peak = _checks.real(v_peak, "v_peak")
     u = b * v
     steps = int(round(t_end))
     rng = np.random.default_rng(seed)
@@ -175,6 +183,9 @@ def izhikevich_network(seed: int | None = None, ne: int = 800, ni: int = 200, t_
     >>> res.n_neurons, bool(res.spike_times.size > 0)
     (100, True)
     """
+    ne, ni = _checks.count(ne, "ne", 0), _checks.count(ni, "ni", 0)
+    if ne + ni == 0:
+        raise ValueError("the network needs at least one neuron (ne + ni >= 1)")
     rng = np.random.default_rng(seed)
     re, ri = rng.random(ne), rng.random(ni)
     a = np.concatenate([np.full(ne, 0.02), 0.02 + 0.08 * ri])

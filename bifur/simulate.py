@@ -7,6 +7,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
+from . import _checks
 from .codegen import CompiledModel
 from .errors import ModelError, SolverError, Status, StatusCode
 from .integrate import BUFFER_FULL, DOPRI5, MAX_STEPS, NONFINITE, OK, ROSENBROCK, STEP_SMALL
@@ -143,16 +144,7 @@ def _prepare(model: Model, params: Mapping[str, float] | None, x0) -> tuple[Comp
         raise ModelError(f"expected a bifur.Model, got {type(model).__name__}")
     cm = model.compile()
     p = cm.param_vector(params)
-    if x0 is None:
-        x = cm.init_vector()
-    elif isinstance(x0, Mapping):
-        x = cm.init_vector(x0)
-    else:
-        x = np.array(x0, dtype=float).reshape(-1)
-        if x.shape != (model.n_states,):
-            raise ModelError(f"x0 must have {model.n_states} entries (states {model.state_names}), got {x.shape}")
-    if not np.all(np.isfinite(x)):
-        raise ModelError(f"x0 must be finite, got {x}")
+    x = cm.init_vector() if x0 is None else _checks.state(model, x0, "x0")
     return cm, x, p
 
 
@@ -251,9 +243,9 @@ def simulate_many(model: Model, param: str, values: Sequence[float], t_end: floa
     >>> float(st.rate_hz[0]), bool(80 < st.rate_hz[1] < 90)
     (0.0, True)
     """
-    values = np.asarray(values, dtype=float).reshape(-1)
-    if values.size == 0 or not np.all(np.isfinite(values)):
-        raise ModelError("values must be a non-empty sequence of finite numbers")
+    values = _checks.values(values, "values")
+    if values.size == 0:
+        raise ValueError("values must be a non-empty sequence of finite numbers")
     if not (0 <= t_discard < t_end):
         raise ModelError(f"need 0 <= t_discard < t_end, got t_discard={t_discard}, t_end={t_end}")
     x0_arr = np.asarray(x0, dtype=float) if x0 is not None and not isinstance(x0, Mapping) else None
@@ -263,9 +255,9 @@ def simulate_many(model: Model, param: str, values: Sequence[float], t_end: floa
     P = np.tile(p, (m, 1))
     P[:, ip] = values
     if x0_arr is not None and x0_arr.ndim == 2:
-        if x0_arr.shape != (m, model.n_states):
-            raise ModelError(f"x0 array must have shape ({m}, {model.n_states})")
-        X0 = np.ascontiguousarray(x0_arr)
+        X0 = _checks.matrix(x0_arr, (m, model.n_states), "x0 (one initial state per value)")
+        if not np.all(np.isfinite(X0)):
+            raise ValueError("x0 must be finite")
     else:
         X0 = np.tile(x, (m, 1))
     meth, vidx, thr, has_reset = _options(cm, method, threshold)

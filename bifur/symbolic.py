@@ -163,12 +163,13 @@ def derivative_forms(f: list[sympy.Expr], xs: list[sympy.Symbol], ps: list[sympy
     >>> x, mu = sym("x"), sym("mu")
     >>> forms = derivative_forms([mu - x**2], [x], [mu])
     >>> forms.jac, forms.d2
-    ([[-2*x]], [-2*u0*v0])
+    ([[-2*x]], [-2*_u0*_v0])
     """
     n = len(xs)
-    u = [sym(f"u{i}") for i in range(n)]
-    v = [sym(f"v{i}") for i in range(n)]
-    w = [sym(f"w{i}") for i in range(n)]
+    # direction vectors get '_'-prefixed names, which no model name can have
+    u = [sym(f"_u{i}") for i in range(n)]
+    v = [sym(f"_v{i}") for i in range(n)]
+    w = [sym(f"_w{i}") for i in range(n)]
     jac = [[fi.diff(x) for x in xs] for fi in f]
     dfdp = [[fi.diff(p) for p in ps] for fi in f]
     du = [sympy.Add(*[jac[i][j] * u[j] for j in range(n)]) for i in range(n)]

@@ -9,6 +9,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
+from .. import _checks
 from ..branch import Branch, SpecialPoint
 from ..codegen import CompiledModel
 from ..cycle import Cycle
@@ -386,6 +387,12 @@ def continue_cycles(model: Model, start, param: str, p_range: tuple[float, float
         from .reset_maps import continue_reset_cycles
         return continue_reset_cycles(model, start, param, p_range, settings=settings, progress=progress,
                                      params=params, max_period_factor=max_period_factor, at=at)
+    n_mesh = ntst if ntst is not None else (start.mesh.size - 1 if isinstance(start, Cycle) else 60)
+    _, ncol = _checks.collocation_size(model.n_states, n_mesh, ncol)
+    if isinstance(start, SpecialPoint):
+        _checks.state(model, start.x, "start.x")
+    elif isinstance(start, Cycle):
+        _checks.same_states(model, start.model, "the start cycle")
     cm = model.compile()
     ip = cm.param_index(param)
     basis = Basis(ncol)

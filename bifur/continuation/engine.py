@@ -22,6 +22,7 @@ import scipy.linalg
 import scipy.sparse
 import scipy.sparse.linalg
 
+from .. import _checks
 from ..branch import SpecialPoint
 from ..errors import Status, StatusCode
 
@@ -564,7 +565,7 @@ def continuation(problem: Problem, z0: np.ndarray, bounds: tuple[float, float],
         if tau0[-1] < 0:
             tau0 = -tau0
     rec0 = problem.record(z0)
-    at_arr = np.unique(np.asarray(at if at is not None else [], dtype=float))
+    at_arr = np.unique(_checks.values(at if at is not None else [], "at"))
     start = Point(z0.copy(), tau0, rec0, problem.test_functions(z0, tau0, rec0), user=bool(np.any(at_arr == z0[-1])))
     prog = _Progress(progress, label)
     fwd: list[Point] = []

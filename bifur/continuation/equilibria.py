@@ -7,6 +7,7 @@ from typing import Mapping
 import numpy as np
 
 from ..branch import Branch, SpecialPoint
+from .. import _checks
 from ..codegen import CompiledModel
 from ..equilibria import Equilibrium, find_equilibria, newton
 from ..errors import ModelError
@@ -139,12 +140,7 @@ def _start_state(model: Model, cm: CompiledModel, ip: int, p: np.ndarray, x0) ->
         return (stable or eqs)[0].x.copy()
     if isinstance(x0, Equilibrium):
         return x0.x.copy()
-    if isinstance(x0, Mapping):
-        return cm.init_vector(x0)
-    x = np.asarray(x0, dtype=float).reshape(-1)
-    if x.size != model.n_states:
-        raise ModelError(f"x0 must have {model.n_states} entries ({', '.join(model.state_names)})")
-    return x
+    return _checks.state(model, x0, "x0")
 
 
 def continue_equilibria(model: Model, param: str, p_range: tuple[float, float],

@@ -20,6 +20,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
+from .. import _checks
 from ..branch import Branch, SpecialPoint
 from ..codegen import CompiledModel
 from ..errors import ModelError, SolverError, Status, StatusCode
@@ -203,8 +204,8 @@ def reset_fixed_point(model: Model, params: Mapping[str, float] | None = None, x
     cm = model.compile()
     p = cm.param_vector(params)
     rmap = ResetMap(cm)
-    x = cm.init_vector() if x0 is None else np.asarray(x0, dtype=float)
-    x = cm.reset_apply(x, p) if x0 is None else x
+    x = cm.reset_apply(cm.init_vector(), p) if x0 is None else _checks.state(model, x0, "x0")
+    k = _checks.count(k, "k", 1, 1000)
     for _ in range(transient):
         x = rmap(x, p)[0]
     pb = ResetMapProblem(cm, 0, p, k, rmap=rmap)
@@ -257,10 +258,11 @@ def continue_reset_cycles(model: Model, start, param: str, p_range: tuple[float,
     lo, hi = float(min(p_range)), float(max(p_range))
     pars = model.param_values(params)
     if isinstance(start, Cycle):
+        _checks.same_states(model, start.model, "the start cycle")
         pars = {**start.params, **(params or {})}
         x0 = start.x[0].copy()
     else:
-        pars[param] = float(p_range[0] if start is None else start)
+        pars[param] = _checks.real(p_range[0] if start is None else start, "start")
         x0 = None
     if not lo <= pars[param] <= hi:
         raise ModelError(f"the start ({param}={pars[param]:g}) is outside p_range {p_range}")
