@@ -12,12 +12,13 @@ Examples
 -64.996
 """
 from . import models, plot
-from .branch import Branch, SpecialPoint, load_branch
+from .branch import Branch, Diagnostic, SpecialPoint, load_branch
 from .continuation import ContinuationSettings, continue_cycles, continue_equilibria
 from .cycle import Cycle, find_cycle
 from .codegen import CompiledModel, compile_model
 from .equilibria import Equilibrium, find_equilibria
-from .errors import BifurError, ModelError, SolverError, Status, StatusCode
+from .errors import (BifurError, BifurWarning, BranchWarning, CacheWarning, ModelError, SolverError, Status,
+                     StatusCode)
 from .model import Model, Reset
 from .firing import FiringPattern, firing_pattern
 from .network import NetworkResult, izhikevich_network, simulate_izhikevich_network
@@ -30,10 +31,11 @@ __all__ = [
     "Model", "Reset", "CompiledModel", "compile_model",
     "simulate", "simulate_many", "Trajectory", "SpikeTrains",
     "find_equilibria", "Equilibrium",
-    "continue_equilibria", "ContinuationSettings", "Branch", "SpecialPoint", "load_branch",
+    "continue_equilibria", "ContinuationSettings", "Branch", "SpecialPoint", "Diagnostic", "load_branch",
     "continue_cycles", "find_cycle", "Cycle",
     "fi_curve", "fg_curve", "FICurve", "depolarization_block", "with_conductance_input", "input_conductance",
     "firing_pattern", "FiringPattern", "izhikevich_network", "simulate_izhikevich_network", "NetworkResult",
-    "BifurError", "ModelError", "SolverError", "Status", "StatusCode",
+    "BifurError", "ModelError", "SolverError", "Status", "StatusCode", "BifurWarning", "BranchWarning",
+    "CacheWarning",
     "models", "plot",
 ]

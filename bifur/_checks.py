@@ -12,7 +12,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-__all__ = ["vector", "values", "matrix", "out_array", "real", "positive", "count", "tolerance", "state", "same_states",
+__all__ = ["vector", "values", "matrix", "out_array", "real", "positive", "count", "tolerance", "state", "interval", "same_states",
            "collocation_size", "MEMORY_LIMIT"]
 
 #: Largest working memory (bytes) a collocation problem may need before it is refused.
@@ -132,6 +132,18 @@ def tolerance(value: Any, what: str) -> float:
     if x < _SMALLEST_TOL:
         raise ValueError(f"{what}={x:g} is below {_SMALLEST_TOL:g}, which double precision cannot deliver")
     return x
+
+
+def interval(value: Any, what: str) -> tuple[float, float]:
+    """(lo, hi) from a pair of different finite numbers given in either order."""
+    try:
+        a, b = value
+    except (TypeError, ValueError):
+        raise ValueError(f"{what} must be a pair of numbers (lo, hi), got {value!r}") from None
+    a, b = real(a, what), real(b, what)
+    if a == b:
+        raise ValueError(f"{what} must be two different numbers, got ({a}, {b})")
+    return min(a, b), max(a, b)
 
 
 def same_states(model: Any, other: Any, what: str) -> None:

@@ -12,7 +12,7 @@ import numpy as np
 from .errors import ModelError, Status, StatusCode
 from .model import TIME_UNITS
 
-__all__ = ["Branch", "SpecialPoint", "load_branch"]
+__all__ = ["Branch", "SpecialPoint", "Diagnostic", "load_branch"]
 
 
 @dataclass
@@ -38,6 +38,10 @@ class SpecialPoint:
         Width of the final location bracket in the parameter.
     params : dict
         All parameter values at the point (the continuation parameter included).
+    refined : bool
+        True when the point was located to the requested precision. An unrefined point is kept
+        (never dropped): ``param`` and ``x`` are then the best estimate and ``bracket`` the
+        interval of the branch that certainly contains it.
 
     Examples
     --------
@@ -57,14 +61,47 @@ class SpecialPoint:
     bracket: tuple = (math.nan, math.nan)
     precision: float = math.nan
     params: dict = field(default_factory=dict)
+    refined: bool = True
 
     def __repr__(self) -> str:
-        extra = ""
+        extra = "" if self.refined else f", unrefined in [{self.bracket[0]:.10g}, {self.bracket[1]:.10g}]"
         if "criticality" in self.data:
             extra = f", {self.data['criticality']}"
         if "period" in self.data and self.kind != "H":
             extra += f", T={self.data['period']:.8g}"
         return f"SpecialPoint({self.kind} at {self.param_name}={self.param:.10g}{extra})"
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """Something the continuation noticed and did not turn into a special point, with the reason.
+
+    Attributes
+    ----------
+    kind : str
+        The event kind concerned ("BP", "PD", "H", ...) or "step" / "end" for the run itself.
+    message : str
+        What happened and why, with advice when something can be done.
+    param : float
+        Parameter value where it happened (NaN when not applicable).
+    severity : {"info", "warning"}
+        "info": a test-function zero that is not a bifurcation (a neutral saddle, the trivial
+        branch point next to a Hopf end); "warning": something may be missing or imprecise, and
+        the continuation raised a :class:`bifur.BranchWarning` about it.
+
+    Examples
+    --------
+    >>> Diagnostic("H", "neutral saddle (real pair λ, -λ), not a Hopf point", 1.5)
+    Diagnostic(info: H at p=1.5: neutral saddle (real pair λ, -λ), not a Hopf point)
+    """
+
+    kind: str
+    message: str
+    param: float = math.nan
+    severity: str = "info"
+
+    def __repr__(self) -> str:
+        return f"Diagnostic({self.severity}: {self.kind} at p={self.param:.10g}: {self.message})"
 
 
 class Branch:
@@ -87,6 +124,9 @@ class Branch:
         Why the continuation stopped (with advice when it failed).
     params : dict
         Values of the other parameters.
+    diagnostics : list of Diagnostic
+        Test-function zeros that were not reported as special points, and other things the
+        continuation noticed, each with its reason (see :class:`Diagnostic`).
 
     Examples
     --------
@@ -102,7 +142,7 @@ class Branch:
     def __init__(self, kind: str, param_name: str, param: np.ndarray, x: np.ndarray, stable: np.ndarray,
                  special_points: list[SpecialPoint], status: Status, state_names: tuple[str, ...],
                  params: dict, time_unit: str = "ms", arrays: dict[str, np.ndarray] | None = None,
-                 model: Any = None, meta: dict | None = None):
+                 model: Any = None, meta: dict | None = None, diagnostics: list[Diagnostic] | None = None):
         self.kind = kind
         self.param_name = param_name
         self.param = np.asarray(param, dtype=float)
@@ -116,6 +156,13 @@ class Branch:
         self.arrays = dict(arrays or {})
         self.model = model
         self.meta = dict(meta or {})
+        self.diagnostics = list(diagnostics or [])
+
+    @property
+    def complete(self) -> bool:
+        """True when the branch stopped for an understood reason and every special point is refined."""
+        return self.status.ok and all(sp.refined for sp in self.special_points) and not any(
+            d.severity == "warning" for d in self.diagnostics)
 
     # -- access ------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -222,8 +269,8 @@ class Branch:
         for i, sp in enumerate(self.special_points):
             arrays[f"sp{i}_x"] = np.asarray(sp.x)
             sps.append({"kind": sp.kind, "param": sp.param, "index": sp.index, "param_name": sp.param_name,
-                        "bracket": list(sp.bracket), "precision": sp.precision, "data": _encode(sp.data),
-                        "params": sp.params})
+                        "bracket": _encode(list(sp.bracket)), "precision": _encode(sp.precision),
+                        "data": _encode(sp.data), "params": _encode(sp.params), "refined": sp.refined})
         model = None
         if self.model is not None:
             from .serialize import model_to_dict
@@ -231,7 +278,8 @@ class Branch:
         meta = {"format": "bifur-branch-1", "kind": self.kind, "param_name": self.param_name,
                 "state_names": list(self.state_names), "params": self.params, "time_unit": self.time_unit,
                 "status": {"code": self.status.code.value, "message": self.status.message},
-                "special_points": sps, "meta": _encode(self.meta), "model": model}
+                "special_points": sps, "meta": _encode(self.meta), "model": model,
+                "diagnostics": [_encode([d.kind, d.message, d.param, d.severity]) for d in self.diagnostics]}
         arrays["__meta__"] = np.array(json.dumps(meta))
         np.savez(path, **arrays)
         return path
@@ -298,7 +346,9 @@ def load_branch(path: str | Path) -> Branch:
         sps = []
         for i, s in enumerate(meta["special_points"]):
             sps.append(SpecialPoint(s["kind"], s["param"], f[f"sp{i}_x"], s["index"], _decode(s["data"]),
-                                    s["param_name"], tuple(s["bracket"]), s["precision"], s.get("params", {})))
+                                    s["param_name"], tuple(_decode(s["bracket"])), _decode(s["precision"]),
+                                    _decode(s.get("params", {})), bool(s.get("refined", True))))
+        diags = [Diagnostic(*_decode(d)) for d in meta.get("diagnostics", [])]
         model = None
         if meta.get("model") is not None:
             from .serialize import model_from_dict
@@ -306,4 +356,4 @@ def load_branch(path: str | Path) -> Branch:
         status = Status(StatusCode(meta["status"]["code"]), meta["status"]["message"])
         return Branch(meta["kind"], meta["param_name"], f["param"], f["x"], f["stable"], sps, status,
                       tuple(meta["state_names"]), meta["params"], meta["time_unit"], arrays, model,
-                      _decode(meta["meta"]))
+                      _decode(meta["meta"]), diags)

@@ -217,7 +217,8 @@ def find_cycle(model: Model, params: Mapping[str, float] | None = None, x0=None,
     """
     from .continuation.collocation import Basis, adapt_mesh, evaluate, node_times
     from .continuation.cycles import CycleProblem
-    from .continuation.engine import ContinuationSettings, correct_at_fixed_param
+    from .continuation.engine import correct_at_fixed_param
+    from .continuation.settings import ContinuationSettings
     from .continuation.equilibria import check_autonomous
     from .simulate import simulate
     check_autonomous(model)
@@ -253,7 +254,7 @@ def find_cycle(model: Model, params: Mapping[str, float] | None = None, x0=None,
     X = evaluate(fine_x, fine_mesh, basis, node_times(mesh, ncol))
     ip = 0
     z = np.concatenate([X.reshape(-1), [T0, p[ip]]])
-    pb = CycleProblem(cm, ip, p, mesh, basis, X, adapt_every=0)
+    pb = CycleProblem(cm, ip, p, mesh, basis, X, adapt_every=0, hopf_ends=False)
     settings = ContinuationSettings(newton_max_iter=30)
     for rnd in range(3):
         z, ok = correct_at_fixed_param(pb, z, settings)
@@ -266,7 +267,7 @@ def find_cycle(model: Model, params: Mapping[str, float] | None = None, x0=None,
         Xs = z[:pb.nx].reshape(pb.P, pb.n)
         new = adapt_mesh(Xs, pb.mesh, basis)
         Xn = evaluate(Xs, pb.mesh, basis, node_times(new, ncol))
-        pb._set_mesh(new)
+        pb.set_mesh(new)
         pb.set_reference(Xn)
         z = np.concatenate([Xn.reshape(-1), z[pb.nx:]])
     rec = pb.record(z)

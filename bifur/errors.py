@@ -11,7 +11,8 @@ import enum
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["BifurError", "ModelError", "SolverError", "Status", "StatusCode", "BifurWarning", "CacheWarning"]
+__all__ = ["BifurError", "ModelError", "SolverError", "Status", "StatusCode", "BifurWarning", "CacheWarning",
+           "BranchWarning"]
 
 
 class BifurError(Exception):
@@ -28,6 +29,12 @@ class BifurWarning(UserWarning):
 
 class CacheWarning(BifurWarning):
     """The compile cache could not be used as configured (bifur falls back and says how)."""
+
+
+class BranchWarning(BifurWarning):
+    """A branch is not complete: a special point could not be refined, a test-function zero was
+    discarded for a reason that may hide a bifurcation, or the run stopped for a reason it could
+    not explain. The branch's ``diagnostics`` and ``status`` say which."""
 
 
 class SolverError(BifurError, RuntimeError):
@@ -52,6 +59,8 @@ class StatusCode(enum.Enum):
     PERIOD_DIVERGED = "period_diverged"
     HOPF_END = "hopf_end"
     SINGULAR = "singular"
+    UNEXPLAINED = "unexplained"
+    NO_SOLUTION = "no_solution"
 
 
 @dataclass(frozen=True)

@@ -247,7 +247,7 @@ def _equilibrium_branches(model: Model, param: str, lo: float, hi: float, pars: 
         on = any(np.any((np.abs(b.param - hi) <= 1e-9 * (abs(hi) + 1))
                         & (np.linalg.norm(b.x - e.x, axis=1) <= 1e-6 * (1 + np.linalg.norm(e.x)))) for b in eqs)
         if not on:
-            eqs.append(continue_equilibria(model, param, (hi, lo), params=pars, x0=e.x, settings=settings,
+            eqs.append(continue_equilibria(model, param, (hi, lo), params=pars, start=e, settings=settings,
                                            progress=progress, at=at))
     return eqs
 

@@ -88,8 +88,10 @@ def test_pitchfork_branch_point():
     m = Model.from_text("dx/dt = mu*x - x**3", params={"mu": -1.0}, init={"x": 0.0}, time_unit="1")
     br = continue_equilibria(m, "mu", (-1.0, 1.0))
     [bp] = br.special_points
-    assert bp.kind == "BP" and abs(bp.param) < 1e-9
-    assert bp.data["kernel"].shape == (2, 2)
+    assert bp.kind == "BP" and abs(bp.param) < 1e-9 and bp.refined
+    # the known branch leaves along mu, the other along x (closed form)
+    assert abs(bp.data["tangent"][1]) == pytest.approx(1.0, abs=1e-9)
+    assert abs(bp.data["other_tangent"][0]) == pytest.approx(1.0, abs=1e-6)
 
 
 @pytest.mark.parametrize("b", [1.0, 2.0])
@@ -191,14 +193,16 @@ def test_to_dataframe(hh_branch):
 def test_partial_branch_and_advice_when_newton_fails():
     # x = 1 - mu^2 ends at mu = 0 where the Jacobian is infinite: the branch cannot be continued
     m = Model.from_text("dx/dt = mu - sqrt(1 - x)", params={"mu": 1.0}, init={"x": 0.0}, time_unit="1")
-    br = continue_equilibria(m, "mu", (1.0, -1.0), x0=[0.0])
+    with pytest.warns(bifur.BranchWarning, match="stopped early"):
+        br = continue_equilibria(m, "mu", (1.0, -1.0), start=[0.0])
     assert br.status.code == StatusCode.STEP_TOO_SMALL and not br.status.ok
     assert "ds_min" in br.status.message and "mu=" in br.status.message
     assert len(br) > 5 and br.param.min() < 0.05  # the computed part is kept
 
 
 def test_max_steps_status():
-    br = continue_equilibria(hodgkin_huxley(), "I", (0.0, 200.0), settings=ContinuationSettings(max_steps=5))
+    with pytest.warns(bifur.BranchWarning, match="max_steps"):
+        br = continue_equilibria(hodgkin_huxley(), "I", (0.0, 200.0), settings=ContinuationSettings(max_steps=5))
     assert br.status.code == StatusCode.MAX_STEPS and "max_steps" in br.status.message
     assert len(br) == 6
 

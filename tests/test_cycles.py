@@ -149,10 +149,10 @@ def test_structured_solve_matches_dense_solve(ntst):
         sol = pb.solve_bordered(vals, row, rhs, rhs_last)
         A = _dense_bordered(pb, vals, row)
         ref_sol = np.linalg.solve(A, np.append(rhs, rhs_last))
-        np.testing.assert_allclose(sol, ref_sol, rtol=1e-9, atol=1e-9 * np.abs(ref_sol).max())
+        np.testing.assert_allclose(sol.x, ref_sol, rtol=1e-9, atol=1e-9 * np.abs(ref_sol).max())
         sign, logdet = np.linalg.slogdet(A)
-        assert pb._cond[0] == pytest.approx(logdet, rel=1e-9, abs=1e-9)
-        relative_signs.add(pb._cond[1] * sign)
+        assert sol.logdet == pytest.approx(logdet, rel=1e-9, abs=1e-9)
+        relative_signs.add(sol.sign * sign)
     assert len(relative_signs) == 1
 
 

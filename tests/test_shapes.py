@@ -69,7 +69,7 @@ CALLS = {
     "simulate_many values": lambda: bifur.simulate_many(HH, "I", np.zeros((2, 2)), 1.0),
     "find_equilibria seeds": lambda: bifur.find_equilibria(HH, seeds=[[1.0]]),
     "find_cycle x0": lambda: bifur.find_cycle(HH, params={"I": 20.0}, x0=SHORT),
-    "continue_equilibria x0": lambda: bifur.continue_equilibria(HH, "I", (0.0, 1.0), x0=SHORT),
+    "continue_equilibria start": lambda: bifur.continue_equilibria(HH, "I", (0.0, 1.0), start=SHORT),
     "continue_equilibria at": lambda: bifur.continue_equilibria(HH, "I", (0.0, 1.0), at=np.zeros((2, 2))),
     "firing_pattern x0": lambda: bifur.firing_pattern(RS, {"I": 10.0}, x0=[1.0, 2.0, 3.0]),
     "network b": lambda: _net(b=np.full(99, 0.2)),

@@ -20,7 +20,9 @@ import numpy as np
 from ..branch import SpecialPoint
 from ..equilibria import newton
 from ..errors import Status, StatusCode
-from .engine import ContinuationSettings, Point, continuation
+from .engine import continuation
+from .problem import Point
+from .settings import ContinuationSettings
 from .equilibria import EquilibriumProblem, sorted_eigenvalues
 from .normal_forms import fold_coefficients
 
@@ -52,7 +54,7 @@ def hopf_end_points(pb: "CycleProblem", z: np.ndarray) -> list[Point]:
     equilibrium problem of the same engine, in a small window around the current parameter.
     """
     X, T, p = pb.unpack(z)
-    mean = pb._wnodes @ X
+    mean = pb.node_weights @ X
     x_eq, ok = newton(pb.cm, mean, p)
     if not ok:
         return []

@@ -18,8 +18,11 @@ from ..model import Model
 from .collocation import (Basis, adapt_mesh, condense, evaluate, expand, node_times, node_weights,
                           solve_reduced)
 from .cycle_ends import classify_divergence, divergence_end, hopf_end_points, near_hopf
-from .engine import ContinuationSettings, Point, Problem, continuation, product_test
-from .equilibria import check_autonomous, raw_to_branch
+from .engine import continuation
+from .problem import BorderedSolve, Discard, Point, Problem, product_test
+from .settings import ContinuationSettings
+from .equilibria import check_autonomous
+from .report import raw_to_branch
 
 __all__ = ["CycleProblem", "continue_cycles"]
 
@@ -45,13 +48,19 @@ class CycleProblem(Problem):
         When the period exceeds this multiple of the period at the start of a direction, the end of
         the branch is classified (SNIC or HOM) and the branch stops; if it cannot be classified yet,
         the continuation goes on (checking again as the period grows) up to ten times that multiple.
+    hopf_ends : bool
+        End the branch where its cycles shrink into a Hopf point (located on the equilibria).
     """
 
     event_kinds = ("LPC", "PD", "NS", "BPC")
     closed_loop_check = False
+    # at a Hopf start the cycles have zero amplitude and leave it with dp/ds = 0: the fold and
+    # branch-point tests vanish there by construction (the trivial cycles cross the branch)
+    vanishing_at_start = {"H": ("LPC", "BPC")}
 
     def __init__(self, cm: CompiledModel, ip: int, p: np.ndarray, mesh: np.ndarray, basis: Basis,
-                 reference: np.ndarray, adapt_every: int = 3, max_period_factor: float = 10.0):
+                 reference: np.ndarray, adapt_every: int = 3, max_period_factor: float = 10.0,
+                 hopf_ends: bool = True):
         self.cm, self.ip, self.p = cm, ip, p.copy()
         self.param_name = cm.param_names[ip]
         self.basis = basis
@@ -63,31 +72,27 @@ class CycleProblem(Problem):
         self._red = (np.empty((self.N, self.n, 2 * self.n + 2)), np.empty((self.N, self.n)),
                      np.empty((self.N, (self.m - 1) * self.n, (self.m + 1) * self.n + 3)),
                      np.empty((self.N, self.n, 3 * self.n + 3)), np.empty((self.N + 1) * self.n + 2))
-        self._cond = (0.0, 1.0)
         self.k_res = cm.kernel("colloc_residual")
         self.k_jac = cm.kernel("colloc_jacobian")
         self.k_mono = cm.kernel("colloc_monodromy")
         self.adapt_every = adapt_every
         self.max_period_factor = max_period_factor
-        self._set_mesh(mesh)
+        self.set_mesh(mesh)
         self.set_reference(reference)
         self._initial = (mesh.copy(), reference.copy())
         self.steps = 0
         self.amp_max = 0.0
         self.T_start = math.nan
         self.next_check = math.inf
-        self._det_row = None
-        self._det_z = None
-        self._jac_z = None
-        self.hopf_end = None  # callable(z) -> list[Point], set by continue_cycles
+        self.hopf_ends = hopf_ends
 
     # -- state -------------------------------------------------------------------------
-    def _set_mesh(self, mesh: np.ndarray) -> None:
+    def set_mesh(self, mesh: np.ndarray) -> None:
         self.mesh = mesh.copy()
         self.h = np.diff(mesh)
         w = node_weights(mesh, self.basis)
         self._w = np.concatenate([np.repeat(w, self.n), [1.0, 1.0]])
-        self._wnodes = w
+        self.node_weights = w
 
     def set_reference(self, X: np.ndarray) -> None:
         """Use X as reference orbit of the phase condition ∫ x·x̂' dτ = 0."""
@@ -116,13 +121,12 @@ class CycleProblem(Problem):
         return out
 
     def jacobian(self, z: np.ndarray) -> np.ndarray:
-        self._jac_z = z
         X, T, p = self.unpack(z)
         vals = np.empty(self.nk)
         self.k_jac(X, T, p, self.ip, self.h, self.basis.L, self.basis.D, vals)
         return vals
 
-    def solve_bordered(self, J: np.ndarray, row: np.ndarray, rhs: np.ndarray, rhs_last: float) -> np.ndarray:
+    def solve_bordered(self, J: np.ndarray, row: np.ndarray, rhs: np.ndarray, rhs_last: float) -> BorderedSolve:
         """Condensation of the interior nodes, elimination of the inner mesh nodes, a dense solve in
         (x_0, x_N, T, p), and back-substitution: O(N n^3) operations, all in numba."""
         N, m, n, nx = self.N, self.m, self.n, self.nx
@@ -144,8 +148,7 @@ class CycleProblem(Problem):
             raise RuntimeError("singular collocation system")
         out = np.empty(self.size)
         expand(piv_rows, sol[:(N + 1) * n].reshape(N + 1, n), sol[(N + 1) * n:], N, m, n, out)
-        self._det_row, self._det_z, self._cond = row.copy(), self._jac_z, (logdet + logdet2, sign * sign2)
-        return out
+        return BorderedSolve(out, row.copy(), float(logdet + logdet2), float(sign * sign2))
 
     def weights(self, z: np.ndarray) -> np.ndarray:
         return self._w
@@ -163,8 +166,8 @@ class CycleProblem(Problem):
         mu = self.multipliers(X, T, p)
         k = int(np.argmin(np.abs(mu - 1.0))) if np.all(np.isfinite(mu)) else 0
         others = np.delete(mu, k)
-        mean = self._wnodes @ X
-        amp = float(np.sqrt(self._wnodes @ np.sum((X - mean) ** 2, axis=1)))
+        mean = self.node_weights @ X
+        amp = float(np.sqrt(self.node_weights @ np.sum((X - mean) ** 2, axis=1)))
         # a zero-amplitude 'cycle' (the Hopf point at the end of a branch) is not a stable orbit
         stable = bool(np.all(np.abs(others) < 1.0)) and amp > 1e-12 * (1.0 + float(np.abs(mean).max()))
         return {"period": T, "multipliers": mu, "precision": float(abs(mu[k] - 1.0)),
@@ -172,19 +175,8 @@ class CycleProblem(Problem):
                 "trivial": k, "max": X.max(axis=0), "min": X.min(axis=0), "x0": X[0].copy(),
                 "mesh": self.mesh.copy(), "profile": X.copy(), "amplitude": amp, "mean": mean}
 
-    def _bordered_det(self, z: np.ndarray, tangent: np.ndarray) -> float:
-        """det [J; τ] up to a positive factor, from the last factorisation [J; r]: since
-        det [J; r] = (r·τ) c(J) for the unit tangent τ spanning ker J, c(J) = det [J; r] / (r·τ)."""
-        if self._det_z is not z:
-            try:
-                self.solve_bordered(self.jacobian(z), self._w * tangent, np.zeros(self.size - 1), 1.0)
-            except RuntimeError:  # exactly singular (e.g. the trivial cycle at a Hopf point)
-                self._det_z = None
-                return 0.0
-        logdet, sign = self._cond
-        return sign * math.exp(logdet / self.size) / (self._det_row @ tangent)
-
-    def test_functions(self, z: np.ndarray, tangent: np.ndarray, record: dict) -> np.ndarray:
+    def test_functions(self, z: np.ndarray, tangent: np.ndarray, record: dict,
+                       bordered: BorderedSolve) -> np.ndarray:
         mu = np.delete(record["multipliers"], record["trivial"])
         pd = product_test(mu + 1.0)
         if mu.size >= 2:
@@ -192,16 +184,19 @@ class CycleProblem(Problem):
             ns = product_test(mu[i] * mu[j] - 1.0)
         else:
             ns = 1.0
-        # the last factorisation was the tangent solve at z: reuse it for the BPC test function
-        return np.array([tangent[-1], pd, ns, self._bordered_det(z, tangent)])
+        # BPC: det [J; τ] from the factorisation of the tangent solve at z
+        logdet, sign = bordered.det_along(tangent)
+        bpc = sign * math.exp(logdet / self.size) if math.isfinite(logdet) else math.nan
+        return np.array([tangent[-1], pd, ns, bpc])
 
-    def is_candidate(self, kind: str, a: dict, b: dict) -> bool:
+    def is_candidate(self, kind: str, a: dict, b: dict) -> Discard | None:
         # a torus bifurcation needs a complex pair of nontrivial multipliers (not a real pair mu, 1/mu)
-        if kind != "NS":
-            return True
-        return any(bool(np.any(np.abs(np.delete(r["multipliers"], r["trivial"]).imag) > 1e-8)) for r in (a, b))
+        if kind != "NS" or any(bool(np.any(np.abs(np.delete(r["multipliers"], r["trivial"]).imag) > 1e-8))
+                               for r in (a, b)):
+            return None
+        return Discard("neutral saddle cycle (a real pair of multipliers μ, 1/μ), not a torus bifurcation")
 
-    def special_point(self, kind: str, z: np.ndarray, tangent: np.ndarray, record: dict) -> SpecialPoint | None:
+    def special_point(self, kind: str, z: np.ndarray, tangent: np.ndarray, record: dict) -> SpecialPoint | Discard:
         X, T, p = self.unpack(z)
         mu = record["multipliers"]
         nontriv = np.delete(mu, record["trivial"])
@@ -211,26 +206,32 @@ class CycleProblem(Problem):
             # Small cycles next to a Hopf point: the collocation system has a branch point there (the
             # trivial cycles cross) and the branch turns in p as it passes through zero amplitude.
             # Neither is a fold or branch point of cycles: the branch ends at the Hopf point.
-            pts = self.hopf_end(z) if record["amplitude"] < 0.25 * self.amp_max and self.hopf_end else []
-            return pts[-1].special if pts else None
+            pts = (hopf_end_points(self, z) if record["amplitude"] < 0.25 * self.amp_max and self.hopf_ends
+                   else [])
+            if pts:
+                return pts[-1].special
+            return Discard(f"{kind} test zero on small cycles next to a Hopf point: the trivial branch point of "
+                           "the collocation system where the branch turns through zero amplitude")
         if kind in ("PD", "NS") and record["precision"] > 1e-3:
-            return None  # multipliers unreliable here (|mu1 - 1| large): refine the mesh to resolve them
+            return Discard(f"multipliers too imprecise to decide (|μ1 - 1| = {record['precision']:.1e} > 1e-3): "
+                           f"raise ntst to resolve this {kind}", "warning")
         if kind == "PD":
             if not np.any(np.abs(nontriv + 1.0) < 1e-3):
-                return None
+                return Discard("the PD test changed sign but no multiplier is near -1 at the located point",
+                               "warning")
         if kind == "NS":
             i, j = np.triu_indices(nontriv.size, 1)
             k = int(np.argmin(np.abs(nontriv[i] * nontriv[j] - 1.0)))
             a, b = nontriv[i[k]], nontriv[j[k]]
             if abs(a.imag) < 1e-6 or abs(a - np.conj(b)) > 1e-4:
-                return None  # real pair mu, 1/mu (neutral saddle cycle)
+                return Discard("neutral saddle cycle (a real pair of multipliers μ, 1/μ), not a torus bifurcation")
             data["theta"] = float(abs(np.angle(a)))
         return SpecialPoint(kind, float(z[-1]), X[0].copy(), -1, data, self.param_name)
 
     # -- hooks ---------------------------------------------------------------------------
     def begin_direction(self, start: Point) -> Point:
         mesh, ref = self._initial
-        self._set_mesh(mesh)
+        self.set_mesh(mesh)
         self.set_reference(ref)
         self.steps = 0
         self.T_start = float(start.z[self.nx])
@@ -247,7 +248,7 @@ class CycleProblem(Problem):
             Xn = evaluate(X, self.mesh, self.basis, t_new)
             Xn[-1] = Xn[0] + (X[-1] - X[0])  # keep the (tiny) periodicity defect as it was
             Tn = evaluate(tangent[:self.nx].reshape(self.P, self.n), self.mesh, self.basis, t_new)
-            self._set_mesh(new)
+            self.set_mesh(new)
             z = self.pack(Xn, T, z[-1])
             tangent = np.concatenate([Tn.reshape(-1), tangent[self.nx:]])
             tangent /= math.sqrt(tangent @ (self._w * tangent))
@@ -260,20 +261,20 @@ class CycleProblem(Problem):
             return None
         rec = points[-1].record
         self.amp_max = max(self.amp_max, rec["amplitude"])
-        if len(points) >= 2 and self.hopf_end is not None:
+        if len(points) >= 2 and self.hopf_ends:
             prev = points[-2]
             small = 0.05 * self.amp_max
             # (a) shrinking towards a Hopf point
             if (rec["amplitude"] < small and rec["amplitude"] < prev.record["amplitude"]
                     and near_hopf(self, points[-1].z, rec, 0.02)):
-                extra = self.hopf_end(points[-1].z)
+                extra = hopf_end_points(self, points[-1].z)
                 if extra:
                     return self.terminal_status(extra[-1].special), extra, False
             # (b) one step passed through zero amplitude: p turned back next to a Hopf point (the
             # reflected cycles are the same orbits shifted by half a period); end at the Hopf point
             if (prev.tangent[-1] * points[-1].tangent[-1] < 0 and prev.record["amplitude"] < 5 * small
                     and near_hopf(self, prev.z, prev.record, 0.05)):
-                extra = self.hopf_end(prev.z)
+                extra = hopf_end_points(self, prev.z)
                 if extra:
                     return self.terminal_status(extra[-1].special), extra, True
         if self._stagnates(points):
@@ -421,12 +422,8 @@ def continue_cycles(model: Model, start, param: str, p_range: tuple[float, float
         # let the default largest step be 2 % of the parameter range or 5 % of the period or amplitude
         amp = problem.record(z0)["amplitude"]
         settings = settings.with_(ds_max=max(0.02 * (hi - lo), 0.05 * z0[problem.nx], 0.05 * amp, 1e-6))
-    problem.hopf_end = lambda z: hopf_end_points(problem, z)
     raw = continuation(problem, z0, (lo, hi), settings, progress, label=f"cycles in {param}", tangent0=tangent0,
-                       at=at)
-    if tangent0 is not None and raw.points[0].special is None:
-        # the branch starts at the Hopf point itself: label its first point with it
-        raw.points[0].special = copy.deepcopy(start)
+                       at=at, start_special=copy.deepcopy(start) if tangent0 is not None else None)
     recs = [pt.record for pt in raw.points]
     arrays = {k: np.array([r[k] for r in recs]) for k in ("period", "multipliers", "precision", "max", "min",
                                                             "amplitude", "n_unstable")}

@@ -1,6 +1,7 @@
 """Equilibrium branches: folds (LP), Hopf points (H) with their first Lyapunov coefficient, branch points (BP)."""
 from __future__ import annotations
 
+import copy
 import math
 from typing import Mapping
 
@@ -10,12 +11,16 @@ from ..branch import Branch, SpecialPoint
 from .. import _checks
 from ..codegen import CompiledModel
 from ..equilibria import Equilibrium, find_equilibria, newton
-from ..errors import ModelError
+from ..errors import ModelError, SolverError, Status, StatusCode
 from ..model import Model
-from .engine import ContinuationSettings, Problem, RawBranch, continuation, product_test
+from . import branch_points
+from .engine import continuation
 from .normal_forms import criticality, first_lyapunov, fold_coefficients
+from .problem import BorderedSolve, Discard, Point, Problem, product_test
+from .report import raw_to_branch
+from .settings import ContinuationSettings
 
-__all__ = ["EquilibriumProblem", "continue_equilibria", "check_autonomous", "raw_to_branch"]
+__all__ = ["EquilibriumProblem", "continue_equilibria", "check_autonomous"]
 
 
 def check_autonomous(model: Model) -> None:
@@ -52,6 +57,7 @@ class EquilibriumProblem(Problem):
     """f(x, p) = 0 in the unknowns z = (x, p[ip])."""
 
     event_kinds = ("LP", "H", "BP")
+    vanishing_at_start = {"BP": ("LP", "BP")}
 
     def __init__(self, cm: CompiledModel, ip: int, p: np.ndarray):
         self.cm = cm
@@ -59,6 +65,10 @@ class EquilibriumProblem(Problem):
         self.p = p.copy()
         self.param_name = cm.param_names[ip]
         self.n = cm.n_states
+
+    def params_dict(self) -> dict[str, float]:
+        """The parameter values (the continuation entry as last set)."""
+        return dict(zip(self.cm.param_names, (float(v) for v in self.p)))
 
     def params_at(self, z: np.ndarray) -> np.ndarray:
         p = self.p.copy()
@@ -78,21 +88,40 @@ class EquilibriumProblem(Problem):
         nu = int(np.sum(ev.real > 0))
         return {"eigenvalues": ev, "n_unstable": nu, "stable": nu == 0 and bool(np.all(ev.real < 0))}
 
-    def test_functions(self, z: np.ndarray, tangent: np.ndarray, record: dict) -> np.ndarray:
-        J = self.jacobian(z)
-        A = np.vstack([J, tangent])
-        scale = np.prod(np.maximum(np.linalg.norm(A, axis=1), 1e-300))
-        return np.array([tangent[-1], _hopf_test(record["eigenvalues"]), np.linalg.det(A) / scale])
+    def test_functions(self, z: np.ndarray, tangent: np.ndarray, record: dict,
+                       bordered: BorderedSolve) -> np.ndarray:
+        # BP: det [J; τ] divided by the norms of J's rows (τ is a unit vector): linear in the
+        # arclength next to a simple branch point, from the factorisation of the tangent solve
+        logdet, sign = bordered.det_along(tangent)
+        rows = np.linalg.norm(self.jacobian(z), axis=1)
+        bp = sign * math.exp(logdet - float(np.sum(np.log(np.maximum(rows, 1e-300))))) if math.isfinite(
+            logdet) else math.nan
+        return np.array([tangent[-1], _hopf_test(record["eigenvalues"]), bp])
 
-    def is_candidate(self, kind: str, a: dict, b: dict) -> bool:
+    def is_candidate(self, kind: str, a: dict, b: dict) -> Discard | None:
         # a Hopf point needs a complex pair; a neutral saddle (real λ, -λ) also flips the test
-        return kind != "H" or _has_complex(a["eigenvalues"]) or _has_complex(b["eigenvalues"])
+        if kind == "H" and not (_has_complex(a["eigenvalues"]) or _has_complex(b["eigenvalues"])):
+            return Discard("neutral saddle (a real pair λ, -λ), not a Hopf point")
+        return None
 
-    def special_point(self, kind: str, z: np.ndarray, tangent: np.ndarray, record: dict) -> SpecialPoint | None:
+    def refine(self, kind: str, point: Point) -> tuple[np.ndarray, float] | None:
+        """Branch points: Moore's extended system (regular where the arclength system is singular)."""
+        if kind != "BP":
+            return None
+        J = self.jacobian(point.z)
+        psi = np.linalg.svd(J)[0][:, -1]
+        return branch_points.refine_moore(self.residual, self.jacobian, point.z, psi)
+
+    def special_point(self, kind: str, z: np.ndarray, tangent: np.ndarray, record: dict) -> SpecialPoint | Discard:
         x, p = z[:-1].copy(), self.params_at(z)
         data: dict = {"eigenvalues": record["eigenvalues"]}
         if kind == "LP":
-            data.update(fold_coefficients(self.cm, x, p, self.ip))
+            nf = fold_coefficients(self.cm, x, p, self.ip)
+            fp = float(np.linalg.norm(self.cm.dfdp(x, p)[:, self.ip]))
+            if abs(nf["b"]) <= 1e-4 * max(fp, 1e-300) * float(np.linalg.norm(nf["w"])):
+                return Discard(f"the parameter turns at a branch point here (b = w·f_p = {nf['b']:.2e} vanishes: "
+                               "f_p is in the range of f_x), not at a fold")
+            data.update(nf)
         elif kind == "H":
             ev = record["eigenvalues"]
             i, j = np.triu_indices(ev.size, 1)
@@ -100,7 +129,7 @@ class EquilibriumProblem(Problem):
             lam = ev[i[k]] if ev[i[k]].imag >= 0 else ev[j[k]]
             scale = max(1.0, float(np.max(np.abs(ev))))
             if abs(lam.imag) <= 1e-8 * scale or abs(ev[i[k]] - np.conj(ev[j[k]])) > 1e-6 * scale:
-                return None  # neutral saddle (real pair λ, -λ), not a Hopf point
+                return Discard("neutral saddle (a real pair λ, -λ), not a Hopf point")
             omega = float(abs(lam.imag))
             nf = first_lyapunov(self.cm, x, p, omega)
             period = 2 * math.pi / omega
@@ -108,43 +137,59 @@ class EquilibriumProblem(Problem):
                         frequency_hz=1.0 / (period * self.cm.model.seconds_per_time_unit),
                         l1=nf["l1"], criticality=criticality(nf["l1"]), q=nf["q"], p=nf["p"])
         elif kind == "BP":
-            _, _, vh = np.linalg.svd(self.jacobian(z))
-            data["kernel"] = vh[-2:].copy()
+            info = branch_points.analyse(self.residual, self.jacobian, z, tangent)
+            data.update(tangent=info.phi1, other_tangent=info.other, psi=info.psi,
+                        abe=np.array(info.coefficients), switching=info.method)
         return SpecialPoint(kind, float(z[-1]), x, -1, data, self.param_name)
 
 
-def raw_to_branch(raw: RawBranch, kind: str, model: Model, param: str, params: dict,
-                  arrays: dict[str, np.ndarray], x: np.ndarray, stable: np.ndarray,
-                  meta: dict | None = None) -> Branch:
-    """Assemble a Branch from continuation output (special points get their index on the branch)."""
-    sps = []
-    for i, pt in enumerate(raw.points):
-        if pt.special is not None:
-            pt.special.index = i
-            pt.special.params = {**params, param: float(pt.special.param)}
-            sps.append(pt.special)
-    param_vals = np.array([pt.z[-1] for pt in raw.points])
-    arrays = {**arrays, "user": np.array([pt.user for pt in raw.points], dtype=bool)}
-    return Branch(kind, param, param_vals, x, stable, sps, raw.status, model.state_names,
-                  {k: v for k, v in params.items() if k != param}, model.time_unit, arrays, model,
-                  {"seconds": raw.seconds, **(meta or {})})
+def _equilibrium_near(model: Model, pars: dict) -> np.ndarray | None:
+    """A stable equilibrium at ``pars`` if there is one (the lowest-voltage one), else any, else None."""
+    eqs = find_equilibria(model, params=pars, simulate_seed=False) or find_equilibria(model, params=pars)
+    if not eqs:
+        return None
+    return ([e for e in eqs if e.stable] or eqs)[0].x.copy()
 
 
-def _start_state(model: Model, cm: CompiledModel, ip: int, p: np.ndarray, x0) -> np.ndarray:
-    if x0 is None:
-        pars = dict(zip(model.param_names, p))
-        eqs = find_equilibria(model, params=pars, simulate_seed=False) or find_equilibria(model, params=pars)
-        if not eqs:
-            raise ModelError(f"no equilibrium found at {model.param_names[ip]}={p[ip]:g}: pass x0=...")
-        stable = [e for e in eqs if e.stable]
-        return (stable or eqs)[0].x.copy()
-    if isinstance(x0, Equilibrium):
-        return x0.x.copy()
-    return _checks.state(model, x0, "x0")
+def _search_range(model: Model, param: str, pars: dict, value: float, lo: float, hi: float):
+    """(x, p) of an equilibrium at ``value`` or, failing that, at the nearest of 16 values across the range."""
+    grid = np.linspace(lo, hi, 17)
+    for v in [value] + sorted(grid, key=lambda g: abs(g - value)):
+        x = _equilibrium_near(model, {**pars, param: float(v)})
+        if x is not None:
+            return x, float(v)
+    raise SolverError(Status(StatusCode.NO_SOLUTION, f"no equilibrium found anywhere in {param} in [{lo:g}, {hi:g}] "
+                             f"(searched {len(grid)} values): pass start=... (a state near one), or widen the range"))
+
+
+def _start_value(model: Model, param: str, params: Mapping[str, float] | None, start, lo: float, hi: float) -> float:
+    """Where the branch starts: the start's own parameter, else ``params`` or the model default
+    when inside the range, else the nearer end (AUTO and BifurcationKit start where the user is)."""
+    if isinstance(start, (Equilibrium, SpecialPoint)):
+        own = start.params.get(param, start.param if isinstance(start, SpecialPoint) else None)
+        if own is None:
+            raise ValueError(f"the start point carries no value of {param!r}")
+        if not lo <= own <= hi:
+            raise ValueError(f"the start point is at {param}={own:g}, outside p_range [{lo:g}, {hi:g}]")
+        return float(own)
+    value = model.param_values(params)[param]
+    return float(min(max(value, lo), hi))
+
+
+def _switch_start(problem: "EquilibriumProblem", bp: SpecialPoint, param: str) -> tuple[np.ndarray, np.ndarray]:
+    """(z*, tangent) for the branch crossing the known one at the branch point ``bp``."""
+    if bp.param_name and bp.param_name != param:
+        raise ValueError(f"the branch point was located in {bp.param_name!r}, not in {param!r}")
+    z = np.append(_checks.state(problem.cm.model, bp.x, "start.x"), bp.param)
+    tangent = bp.data.get("tangent")
+    if tangent is None or np.asarray(tangent).size != z.size:
+        raise ValueError("this BP carries no branch tangent: use one located by continue_equilibria")
+    info = branch_points.analyse(problem.residual, problem.jacobian, z, np.asarray(tangent, dtype=float))
+    return z, info.other
 
 
 def continue_equilibria(model: Model, param: str, p_range: tuple[float, float],
-                        params: Mapping[str, float] | None = None, x0=None,
+                        params: Mapping[str, float] | None = None, start=None,
                         settings: ContinuationSettings | None = None, progress: bool = False,
                         at=None) -> Branch:
     """Continue a branch of equilibria in one parameter, detecting LP, H and BP.
@@ -156,12 +201,20 @@ def continue_equilibria(model: Model, param: str, p_range: tuple[float, float],
     param : str
         The continuation parameter.
     p_range : (float, float)
-        The branch starts at ``p_range[0]`` (or at the parameter of an ``Equilibrium`` given as
-        ``x0``) and is followed in both directions until it leaves the range.
+        Bounds of the parameter. The branch is followed in both directions until it leaves the
+        range (or closes on itself).
     params : mapping, optional
-        Values of the other parameters.
-    x0 : array, mapping or Equilibrium, optional
-        Initial state; by default a stable equilibrium at the start (the lowest-voltage one).
+        Values of the parameters (the model's defaults otherwise). The branch starts at the value
+        of ``param`` given here (or the model's default) when it lies in ``p_range``, else at the
+        nearer end of the range; if there is no equilibrium there, at the nearest of 16 values
+        across the range that has one.
+    start : array, mapping, Equilibrium or SpecialPoint, optional
+        Where to start. A state (array or mapping) is a guess at the start value; an
+        :class:`~bifur.Equilibrium` starts at its own parameter value. A branch point
+        (``SpecialPoint`` of kind "BP" from this function) starts the *other* branch through it
+        (branch switching: both halves of the crossing branch are followed, starting along the
+        root of the algebraic bifurcation equation, see :mod:`~bifur.continuation.branch_points`).
+        By default a stable equilibrium at the start value (the lowest-voltage one).
     settings : ContinuationSettings, optional
     progress : bool
         Print progress on stderr.
@@ -173,7 +226,20 @@ def continue_equilibria(model: Model, param: str, p_range: tuple[float, float],
     Branch
         kind "equilibrium", with per-point ``eigenvalues``, ``n_unstable``, ``stable`` and special
         points "LP" (data: ``a``, ``b``, null vectors ``q``, ``w``), "H" (``omega``, ``period``,
-        ``frequency_hz``, ``l1``, ``criticality``, eigenvector ``q``), "BP" (``kernel``).
+        ``frequency_hz``, ``l1``, ``criticality``, eigenvector ``q``), "BP" (``tangent`` of this
+        branch, ``other_tangent`` of the crossing one, left null vector ``psi``, coefficients
+        ``abe`` of the bifurcation equation). A branch switched at a BP starts with that BP.
+
+    Raises
+    ------
+    SolverError
+        When no equilibrium is found in the range (status ``NO_SOLUTION``) or the given start does
+        not converge (``NEWTON_FAILED``).
+
+    Warns
+    -----
+    BranchWarning
+        When the branch is incomplete (see :attr:`bifur.Branch.complete`).
 
     Examples
     --------
@@ -182,30 +248,54 @@ def continue_equilibria(model: Model, param: str, p_range: tuple[float, float],
     >>> h1, h2 = br.special("H")
     >>> round(h1.param, 6), h1.data["criticality"], round(h2.param, 4), h2.data["criticality"]
     (9.775438, 'subcritical', 154.5224, 'supercritical')
+
+    Branch switching at the pitchfork of x' = μx - x³ follows x = ±√μ:
+
+    >>> import bifur
+    >>> pf = bifur.Model.from_text("dx/dt = mu*x - x**3", {"mu": -1.0}, {"x": 0.0}, time_unit="1")
+    >>> bp = continue_equilibria(pf, "mu", (-1.0, 1.0)).special("BP")[0]
+    >>> other = continue_equilibria(pf, "mu", (-1.0, 1.0), start=bp)
+    >>> bool(np.allclose(other["x"] ** 2, other["mu"], atol=1e-9))
+    True
     """
     check_autonomous(model)
     cm = model.compile()
     ip = cm.param_index(param)
-    p = cm.param_vector(params)
-    a, b = (float(v) for v in p_range)
-    if not (math.isfinite(a) and math.isfinite(b)) or a == b:
-        raise ModelError(f"p_range must be two different finite numbers, got {p_range}")
-    start = a
-    if isinstance(x0, Equilibrium):
-        start = float(x0.params.get(param, a))
-        if not min(a, b) <= start <= max(a, b):
-            raise ModelError(f"x0 is at {param}={start}, outside p_range {p_range}")
-    p[ip] = start
-    x = _start_state(model, cm, ip, p, x0)
-    x, ok = newton(cm, x, p)
-    if not ok:
-        raise ModelError(f"x0 does not converge to an equilibrium at {param}={start:g}: "
-                         "pass an equilibrium from bifur.find_equilibria")
-    problem = EquilibriumProblem(cm, ip, p)
-    raw = continuation(problem, np.append(x, start), (a, b), settings, progress, label=f"equilibria in {param}",
-                       at=at)
+    lo, hi = _checks.interval(p_range, "p_range")
+    problem = EquilibriumProblem(cm, ip, cm.param_vector(params))
+    tangent0, label = None, None
+    if isinstance(start, SpecialPoint) and start.kind == "BP":
+        z0, tangent0 = _switch_start(problem, start, param)
+        label = copy.deepcopy(start)
+        label.data["switched"] = True
+        if not lo <= z0[-1] <= hi:
+            raise ValueError(f"the branch point is at {param}={z0[-1]:g}, outside p_range [{lo:g}, {hi:g}]")
+    else:
+        z0 = _start_point(model, cm, problem, param, params, start, lo, hi)
+    raw = continuation(problem, z0, (lo, hi), settings, progress, label=f"equilibria in {param}", at=at,
+                       tangent0=tangent0, start_special=label)
     recs = [pt.record for pt in raw.points]
     arrays = {"eigenvalues": np.array([r["eigenvalues"] for r in recs]),
               "n_unstable": np.array([r["n_unstable"] for r in recs])}
-    return raw_to_branch(raw, "equilibrium", model, param, model.param_values(params), arrays,
-                         np.array([pt.z[:-1] for pt in raw.points]), np.array([r["stable"] for r in recs]))
+    return raw_to_branch(raw, "equilibrium", model, param, model.param_values(
+        {**problem.params_dict(), param: float(z0[-1])}), arrays, np.array([pt.z[:-1] for pt in raw.points]),
+        np.array([r["stable"] for r in recs]))
+
+
+def _start_point(model: Model, cm: CompiledModel, problem: "EquilibriumProblem", param: str,
+                 params: Mapping[str, float] | None, start, lo: float, hi: float) -> np.ndarray:
+    """The converged start (x, p) of a branch (see continue_equilibria for the rules)."""
+    value = _start_value(model, param, params, start, lo, hi)
+    pars = {**model.param_values(params), param: value}
+    if start is None:
+        x, value = _search_range(model, param, pars, value, lo, hi)
+    elif isinstance(start, (Equilibrium, SpecialPoint)):
+        x = _checks.state(model, start.x, "start.x")
+    else:
+        x = _checks.state(model, start, "start")
+    problem.p[problem.ip] = value
+    x, ok = newton(cm, x, problem.params_at(np.append(x, value)))
+    if not ok:
+        raise SolverError(Status(StatusCode.NEWTON_FAILED, f"the start does not converge to an equilibrium at "
+                                 f"{param}={value:g}: pass an equilibrium from bifur.find_equilibria"))
+    return np.append(x, value)

@@ -52,17 +52,34 @@ def _null_vector(A: np.ndarray) -> np.ndarray:
     return v / np.linalg.norm(v)
 
 
+def _orientation(cm: CompiledModel, q: np.ndarray) -> float:
+    """+1 or -1 making the voltage component of q positive (else its largest component)."""
+    model = cm.model
+    k = int(np.argmax(np.abs(q)))
+    if model.voltage is not None:
+        iv = model.state_names.index(model.voltage)
+        if abs(q[iv]) > 1e-8 * abs(q[k]):
+            k = iv
+    return 1.0 if q[k] >= 0 else -1.0
+
+
 def fold_coefficients(cm: CompiledModel, x: np.ndarray, p: np.ndarray, ip: int) -> dict:
     """Null vectors and normal-form coefficients at a fold (saddle-node) x' = f(x, p).
 
     With J q = 0, J^T w = 0, |q| = 1, <w, q> = 1, the restriction to the centre manifold
     is  ξ' = b (p - p*) + a ξ² + ...  with a = <w, B(q, q)>/2 and b = <w, f_p>.
 
+    Sign convention: q points towards increasing voltage (its component along the model's
+    voltage state is positive; for models without a declared voltage, its largest component
+    is positive). Reversing q reverses w, a and b, so without a convention their signs would
+    be arbitrary.
+
     Returns a dict with ``a``, ``b``, ``q``, ``w`` (left null vector) and ``eigenvalues``.
     """
     J = cm.jac(x, p)
     q = np.real(_null_vector(J))
     q /= np.linalg.norm(q)
+    q *= _orientation(cm, q)
     w = np.real(_null_vector(J.T))
     w /= w @ q
     a = 0.5 * float(w @ cm.d2(x, p, q, q))

@@ -25,8 +25,11 @@ from ..branch import Branch, SpecialPoint
 from ..codegen import CompiledModel
 from ..errors import ModelError, SolverError, Status, StatusCode
 from ..model import Model
-from .engine import ContinuationSettings, Point, Problem, continuation, correct_at_fixed_param, product_test
-from .equilibria import check_autonomous, raw_to_branch
+from .engine import continuation, correct_at_fixed_param
+from .problem import BorderedSolve, Discard, Point, Problem, product_test
+from .settings import ContinuationSettings
+from .equilibria import check_autonomous
+from .report import raw_to_branch
 
 __all__ = ["ResetMap", "ResetMapProblem", "continue_reset_cycles", "reset_fixed_point"]
 
@@ -134,7 +137,8 @@ class ResetMapProblem(Problem):
                 "n_unstable": int(np.sum(np.abs(mu) > 1.0)), "precision": 0.0, "x0": z[:-1].copy(),
                 "pre_reset": pre[-1].copy(), "max": xs.max(axis=0), "min": xs.min(axis=0)}
 
-    def test_functions(self, z: np.ndarray, tangent: np.ndarray, record: dict) -> np.ndarray:
+    def test_functions(self, z: np.ndarray, tangent: np.ndarray, record: dict,
+                       bordered: BorderedSolve) -> np.ndarray:
         mu = record["multipliers"]
         if mu.size >= 2:
             i, j = np.triu_indices(mu.size, 1)
@@ -143,18 +147,21 @@ class ResetMapProblem(Problem):
             ns = 1.0
         return np.array([tangent[-1], product_test(mu + 1.0), ns])
 
-    def is_candidate(self, kind: str, a: dict, b: dict) -> bool:
-        return kind != "NS" or any(bool(np.any(np.abs(r["multipliers"].imag) > 1e-8)) for r in (a, b))
+    def is_candidate(self, kind: str, a: dict, b: dict) -> Discard | None:
+        if kind != "NS" or any(bool(np.any(np.abs(r["multipliers"].imag) > 1e-8)) for r in (a, b)):
+            return None
+        return Discard("neutral saddle cycle (a real pair of multipliers μ, 1/μ), not a torus bifurcation")
 
-    def special_point(self, kind: str, z: np.ndarray, tangent: np.ndarray, record: dict) -> SpecialPoint | None:
+    def special_point(self, kind: str, z: np.ndarray, tangent: np.ndarray, record: dict) -> SpecialPoint | Discard:
         mu = record["multipliers"]
         if kind == "PD" and not np.any(np.abs(mu + 1.0) < 1e-3):
-            return None
+            return Discard("the PD test changed sign but no multiplier is near -1 at the located point", "warning")
         if kind == "NS":
             i, j = np.triu_indices(mu.size, 1)
             k = int(np.argmin(np.abs(mu[i] * mu[j] - 1.0)))
             if abs(mu[i[k]].imag) < 1e-6:
-                return None
+                return Discard("neutral saddle cycle (a real pair of multipliers μ, 1/μ), not a torus "
+                               "bifurcation")
         T = record["period"]
         data = {"period": T, "frequency_hz": self.k / (T * self.cm.model.seconds_per_time_unit), "multipliers": mu,
                 "isi": record["isi"]}
