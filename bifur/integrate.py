@@ -4,8 +4,15 @@ output, located spike events and instantaneous resets.
 Both methods produce, for each accepted step, a continuous extension written in
 Hairer's form ``y(θ) = r0 + θ(r1 + (1-θ)(r2 + θ(r3 + (1-θ) r4)))``: the 4th-order
 Shampine interpolant for DOPRI5 and the cubic Hermite interpolant (r4 = 0) for the
-Rosenbrock method. Events — an upward threshold crossing of the voltage, or of the
-reset function g(x, p) of a reduced model — are located on it by the Illinois method.
+Rosenbrock method. Events are located on it by the Illinois method: the reset
+function g(x, p) of a reduced model crossing zero upwards, an upward threshold crossing
+of the voltage (``MODE_THRESHOLD``), or every local maximum and minimum of the voltage
+(``MODE_EXTREMA``, zeros of the derivative of the interpolant), from which spikes are
+recognised by their prominence without any fixed threshold (see :mod:`bifur.spikes`).
+
+Kernels stop after ``step_budget`` accepted steps with status ``PAUSED`` and return
+their state, so that Python regains control at bounded intervals (Ctrl-C works) and
+calls them again to continue.
 
 The kernels take the model's generated functions as their first arguments; the
 generated module of each model binds them (see :mod:`bifur.codegen`).
@@ -19,16 +26,19 @@ from numba import njit
 
 from ._linalg import lu_factor as _lu_factor, lu_solve as _lu_solve
 
-__all__ = ["solve", "spikes_one", "flow_to_event", "DOPRI5", "ROSENBROCK"]
+__all__ = ["solve", "events_batch", "flow_to_event", "DOPRI5", "ROSENBROCK"]
 
 #: Kernels wrapped per model by bifur.codegen (batched argument names for parallel loops).
-__kernels__ = {"solve": None, "spikes_one": ("x0", "p", "spk", "info"), "flow_to_event": None}
+__kernels__ = {"solve": None, "events_batch": ("x", "p", "ev", "state"), "flow_to_event": None}
 
 DOPRI5 = 0
 ROSENBROCK = 1
 
 #: Status codes of the kernels (turned into Status messages by bifur.simulate).
-OK, MAX_STEPS, STEP_SMALL, NONFINITE, BUFFER_FULL = 0, 1, 2, 3, 4
+OK, MAX_STEPS, STEP_SMALL, NONFINITE, BUFFER_FULL, PAUSED = 0, 1, 2, 3, 4, 6
+
+#: Event modes for the voltage (models with a reset always report their resets).
+MODE_NONE, MODE_THRESHOLD, MODE_EXTREMA = 0, 1, 2
 
 # Dormand-Prince 5(4) tableau (Hairer, Norsett & Wanner, Solving ODEs I)
 A21 = 0.2
@@ -51,6 +61,52 @@ def _dense(r, theta, out):
     th1 = 1.0 - theta
     for i in range(out.shape[0]):
         out[i] = r[0, i] + theta * (r[1, i] + th1 * (r[2, i] + theta * (r[3, i] + th1 * r[4, i])))
+
+
+@njit(cache=True, error_model="numpy")
+def _dense_slope(r, theta, i):
+    """d/dθ of component i of the dense output."""
+    u, v = theta, 1.0 - theta
+    a = r[3, i] + v * r[4, i]
+    b = r[2, i] + u * a
+    c = r[1, i] + v * b
+    dc = -b + v * (a - u * r[4, i])
+    return c + u * dc
+
+
+@njit(cache=True, error_model="numpy")
+def _extremum(r, i, g0, g1):
+    """θ in [0, 1] where the slope of component i vanishes (Illinois), given its end values g0, g1."""
+    a, b, fa, fb = 0.0, 1.0, g0, g1
+    side = 0
+    c = 0.5
+    for _ in range(100):
+        c = (a * fb - b * fa) / (fb - fa) if fb != fa else 0.5 * (a + b)
+        if not (a < c < b):
+            c = 0.5 * (a + b)
+        fc = _dense_slope(r, c, i)
+        if fc == 0.0 or b - a < 1e-15:
+            break
+        if (fc > 0.0) == (fa > 0.0):
+            a, fa = c, fc
+            if side == 1:
+                fb *= 0.5
+            side = 1
+        else:
+            b, fb = c, fc
+            if side == -1:
+                fa *= 0.5
+            side = -1
+    return c
+
+
+@njit(cache=True, error_model="numpy")
+def _grow_events(ev, need):
+    if need <= ev.shape[0]:
+        return ev
+    out = np.empty((max(2 * ev.shape[0], need), 3))
+    out[:ev.shape[0]] = ev
+    return out
 
 
 @njit(cache=True, error_model="numpy")
@@ -259,17 +315,33 @@ def _all_finite(v):
     return True
 
 
+@njit(cache=True, error_model="numpy")
+def _record_event(ev, n_ev, grow, t, value, kind):
+    """Store event number n_ev (time, value, kind) if it fits (growing the buffer if allowed)."""
+    if grow:
+        ev = _grow_events(ev, n_ev + 1)
+    if n_ev < ev.shape[0]:
+        ev[n_ev, 0] = t
+        ev[n_ev, 1] = value
+        ev[n_ev, 2] = kind
+    return ev
+
+
 @njit(error_model="numpy")  # not cached itself: compiled into each model's cached wrapper
 def _integrate(rhs_t_into, jac_t_into, reset_g, reset_apply_into, x0, p, t0, t_end, rtol, atol,
-               hmax, max_steps, method, vidx, thr, has_reset, autonomous, record, dt_out,
-               spk, t_count, stop_at_event=False, n_err=0):
-    """Integrate from t0 to t_end; record the trajectory (record=1 every step, 2 on a dt_out grid).
+               hmax, max_steps, method, mode, vidx, thr, has_reset, autonomous, record, dt_out, grid_t0,
+               ev, n_ev, grow_ev, t_count, h_start, step_budget, stop_at_event=False, n_err=0):
+    """Integrate from t0 towards t_end; record the trajectory (record=1 every step, 2 on the grid
+    grid_t0 + k dt_out).
 
-    Spike (or reset) times >= t_count are written into ``spk`` (as many as fit). With
-    ``stop_at_event`` the integration ends at the first reset event, before the reset. Only the
-    first ``n_err`` components enter the error control (all when 0; the state of a variational
-    system, whose sensitivities then follow the steps that resolve the flow).
-    Returns (ts, xs, n_rec, n_spikes, status, t, x, nfev, n_steps).
+    Events at times >= t_count are written into ``ev`` rows (time, value, kind) from row n_ev on:
+    resets (kind 1, value g), upward threshold crossings of x[vidx] (mode 1; kind 1) or maxima
+    (kind 1) and minima (kind -1) of x[vidx] (mode 2). The count goes on past the buffer's end
+    unless ``grow_ev`` lets it grow. With ``stop_at_event`` the integration ends at the first
+    reset event, before the reset. Only the first ``n_err`` components enter the error control
+    (all when 0). After ``step_budget`` steps it returns with status PAUSED (``max_steps`` counts
+    the steps of this call). ``h_start`` > 0 is the first step to try (else it is estimated).
+    Returns (ts, xs, n_rec, ev, n_ev, status, t, x, nfev, n_steps, h).
     """
     n = x0.shape[0]
     k = np.empty((7, n))
@@ -286,33 +358,40 @@ def _integrate(rhs_t_into, jac_t_into, reset_g, reset_apply_into, x0, p, t0, t_e
     ts = np.empty(cap)
     xrec = np.empty((cap, n))
     nrec = 0
-    nspk = 0
     status = OK
     nfev = 0
     nsteps = 0
     order = 5 if method == DOPRI5 else 2
-    if record > 0:
+    if record == 1:
         ts[0] = t
         xrec[0] = x
         nrec = 1
-    n_out = 1
-    next_out = t0 + dt_out
+    n_out = int(math.floor((t0 - grid_t0) / dt_out + 1e-9)) + 1 if record == 2 else 1
+    next_out = grid_t0 + n_out * dt_out
     rhs_t_into(t, x, p, k[0])
     nfev += 1
     if not (_all_finite(k[0]) and _all_finite(x)):
-        return ts, xrec, nrec, nspk, NONFINITE, t, x, nfev, nsteps
-    h = _initial_step(rhs_t_into, t, x, k[0], p, rtol, atol, order, xs, xn, hmax)
-    nfev += 1
+        return ts, xrec, nrec, ev, n_ev, NONFINITE, t, x, nfev, nsteps, 0.0
+    if h_start > 0.0:
+        h = min(h_start, hmax)
+    else:
+        h = _initial_step(rhs_t_into, t, x, k[0], p, rtol, atol, order, xs, xn, hmax)
+        nfev += 1
     use_g = has_reset
+    crossing = mode == MODE_THRESHOLD and vidx >= 0 and not use_g
+    extrema = mode == MODE_EXTREMA and vidx >= 0 and not use_g
     ev_prev = 0.0
     if use_g:
         ev_prev = reset_g(x, p)
-    elif vidx >= 0:
+    elif crossing:
         ev_prev = x[vidx] - thr
     nan_seen = False
     while t < t_end:
         if nsteps >= max_steps:
             status = MAX_STEPS
+            break
+        if nsteps >= step_budget:
+            status = PAUSED
             break
         last = False
         if t + h >= t_end:
@@ -371,20 +450,20 @@ def _integrate(rhs_t_into, jac_t_into, reset_g, reset_apply_into, x0, p, t0, t_e
             # event detection on the accepted step
             if use_g:
                 ev_new = reset_g(xn, p)
-            elif vidx >= 0:
+            elif crossing:
                 ev_new = xn[vidx] - thr
-            if (use_g or vidx >= 0) and ev_prev < 0.0 and ev_new >= 0.0:
+            if (use_g or crossing) and ev_prev < 0.0 and ev_new >= 0.0:
                 theta_ev = _locate(reset_g, r, p, vidx, thr, use_g, ev_prev, ev_new, xe)
         # dense recording up to the event (or step end)
         t_stop = t + min(theta_ev, 1.0) * h
         if record == 2:
-            while next_out <= t_stop + 1e-12 * abs(t_stop) and next_out <= t_end:
+            while next_out <= t_stop + 1e-12 * abs(t_stop) and next_out <= t_end * (1.0 + 1e-15):
                 ts, xrec = _grow(ts, xrec, nrec + 1)
-                _dense(r, (next_out - t) / h, xrec[nrec])
+                _dense(r, min(1.0, (next_out - t) / h), xrec[nrec])
                 ts[nrec] = next_out
                 nrec += 1
                 n_out += 1
-                next_out = t0 + n_out * dt_out
+                next_out = grid_t0 + n_out * dt_out
         if theta_ev <= 1.0:
             te = t + theta_ev * h
             _dense(r, theta_ev, xe)
@@ -397,10 +476,9 @@ def _integrate(rhs_t_into, jac_t_into, reset_g, reset_apply_into, x0, p, t0, t_e
                 # refine the reset event with real sub-steps from t (the dense output may be less
                 # accurate than the step when the solution explodes, e.g. exponential models)
                 te, theta_ev = _refine_event(rhs_t_into, reset_g, t, x, h, p, k, xs, xn, err, r, theta_ev, xe)
-            if te >= t_count and nspk < spk.shape[0]:
-                spk[nspk] = te
             if te >= t_count:
-                nspk += 1
+                ev = _record_event(ev, n_ev, grow_ev, te, xe[vidx] if vidx >= 0 else 0.0, 1.0)
+                n_ev += 1
             if use_g and stop_at_event:
                 t = te
                 for i in range(n):
@@ -427,6 +505,15 @@ def _integrate(rhs_t_into, jac_t_into, reset_g, reset_apply_into, x0, p, t0, t_e
                 ev_prev = reset_g(x, p)
                 h = min(h, hmax)
                 continue
+        if extrema:
+            d0, d1 = k[0, vidx], k[6, vidx]
+            if (d0 > 0.0 and d1 <= 0.0) or (d0 < 0.0 and d1 >= 0.0):
+                th = _extremum(r, vidx, h * d0, h * d1)
+                te = t + th * h
+                if te >= t_count:
+                    _dense(r, th, xe)
+                    ev = _record_event(ev, n_ev, grow_ev, te, xe[vidx], 1.0 if d0 > 0.0 else -1.0)
+                    n_ev += 1
         # accept the full step
         t = t + h if not last else t_end
         for i in range(n):
@@ -441,42 +528,49 @@ def _integrate(rhs_t_into, jac_t_into, reset_g, reset_apply_into, x0, p, t0, t_e
         if not _all_finite(k[0]):
             status = NONFINITE
             break
-        fac = 0.9 * en ** (-1.0 / order) if en > 0 else 10.0
-        h = min(hmax, h * min(10.0, max(0.2, fac)))
-    return ts, xrec, nrec, nspk, status, t, x, nfev, nsteps
+        if not last:
+            fac = 0.9 * en ** (-1.0 / order) if en > 0 else 10.0
+            h = min(hmax, h * min(10.0, max(0.2, fac)))
+    return ts, xrec, nrec, ev, n_ev, status, t, x, nfev, nsteps, h
 
 
 @njit(error_model="numpy")  # not cached itself: compiled into each model's cached wrapper
 def solve(rhs_t_into, jac_t_into, reset_g, reset_apply_into, x0, p, t0, t_end, rtol, atol, hmax,
-          max_steps, method, vidx, thr, has_reset, autonomous, record, dt_out, max_spikes):
-    """Integrate one trajectory; returns (t, x, spike_times, n_spikes, status, nfev, n_steps)."""
-    spk = np.empty(max_spikes)
-    ts, xs, nrec, nspk, status, t, x, nfev, nsteps = _integrate(
+          max_steps, method, mode, vidx, thr, has_reset, autonomous, record, dt_out, grid_t0, t_count,
+          h_start, step_budget):
+    """Integrate one trajectory for at most ``step_budget`` steps.
+
+    Returns (t, x, events (n, 3), n_events, status, nfev, n_steps, last t, last x, next h)."""
+    ev = np.empty((16, 3))
+    ts, xs, nrec, ev, n_ev, status, t, x, nfev, nsteps, h = _integrate(
         rhs_t_into, jac_t_into, reset_g, reset_apply_into, x0, p, t0, t_end, rtol, atol, hmax,
-        max_steps, method, vidx, thr, has_reset, autonomous, record, dt_out, spk, t0)
-    if record == 0:
-        ts[0] = t
-        xs[0] = x
-        nrec = 1
-    return ts[:nrec].copy(), xs[:nrec].copy(), spk[:min(nspk, max_spikes)].copy(), nspk, status, nfev, nsteps
+        max_steps, method, mode, vidx, thr, has_reset, autonomous, record, dt_out, grid_t0, ev, 0, True,
+        t_count, h_start, step_budget)
+    return ts[:nrec].copy(), xs[:nrec].copy(), ev[:n_ev].copy(), n_ev, status, nfev, nsteps, t, x, h
 
 
 @njit(error_model="numpy")  # not cached itself: compiled into each model's cached wrapper
-def spikes_one(rhs_t_into, jac_t_into, reset_g, reset_apply_into, x0, p, t_end, t_count, rtol, atol,
-               hmax, max_steps, method, vidx, thr, has_reset, autonomous, spk, info):
-    """Spike times (from t_count on) of one run, for batched parallel use.
+def events_batch(rhs_t_into, jac_t_into, reset_g, reset_apply_into, x, p, t_end, t_count, rtol, atol,
+                 hmax, max_steps, method, mode, vidx, thr, has_reset, autonomous, step_budget, ev, state):
+    """Advance one run of a batch by at most ``step_budget`` steps (for parallel use).
 
-    info receives [n_spikes, status, nfev, n_steps, final t]."""
-    ts, xs, nrec, nspk, status, t, x, nfev, nsteps = _integrate(
-        rhs_t_into, jac_t_into, reset_g, reset_apply_into, x0, p, 0.0, t_end, rtol, atol, hmax,
-        max_steps, method, vidx, thr, has_reset, autonomous, 0, 1.0, spk, t_count)
-    if status == OK and nspk > spk.shape[0]:
-        status = BUFFER_FULL
-    info[0] = nspk
-    info[1] = status
-    info[2] = nfev
-    info[3] = nsteps
-    info[4] = t
+    ``x`` (n,) is the current state (updated in place); ``ev`` (cap, 3) the run's event buffer;
+    ``state`` = [t, h, n_events, status, nfev, n_steps] (read and updated)."""
+    if state[3] != PAUSED:
+        return
+    budget_left = max_steps - int(state[5])
+    ts, xs, nrec, ev_out, n_ev, status, t, xn, nfev, nsteps, h = _integrate(
+        rhs_t_into, jac_t_into, reset_g, reset_apply_into, x, p, state[0], t_end, rtol, atol, hmax,
+        budget_left, method, mode, vidx, thr, has_reset, autonomous, 0, 1.0, 0.0, ev, int(state[2]), False,
+        t_count, state[1], step_budget)
+    for i in range(x.shape[0]):
+        x[i] = xn[i]
+    state[0] = t
+    state[1] = h
+    state[2] = n_ev
+    state[3] = status
+    state[4] += nfev
+    state[5] += nsteps
 
 
 @njit(error_model="numpy")  # not cached itself: compiled into each model's cached wrapper
@@ -485,10 +579,11 @@ def flow_to_event(var_rhs_t_into, jac_t_into, reset_g, reset_apply_into, y0, p, 
     """Integrate the variational system y = (x, dx/dx0, dx/dp) from y0 until the reset condition
     g(x) crosses zero upwards (located on the dense output); returns (y at the event, time, status).
     status 0: event reached; 1: max_steps; 2: step underflow; 3: non-finite; 5: no event before t_max."""
-    spk = np.empty(1)
-    ts, xs, nrec, nspk, status, t, y, nfev, nsteps = _integrate(
+    ev = np.empty((1, 3))
+    ts, xs, nrec, ev, n_ev, status, t, y, nfev, nsteps, h = _integrate(
         var_rhs_t_into, jac_t_into, reset_g, reset_apply_into, y0, p, 0.0, t_max, rtol, atol, np.inf,
-        max_steps, DOPRI5, -1, 0.0, True, True, 0, 1.0, spk, 0.0, True, n_err)
-    if status == OK and nspk == 0:
+        max_steps, DOPRI5, MODE_NONE, -1, 0.0, True, True, 0, 1.0, 0.0, ev, 0, False, 0.0, 0.0, max_steps + 1,
+        True, n_err)
+    if status == OK and n_ev == 0:
         status = 5
     return y, t, status

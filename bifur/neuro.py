@@ -8,8 +8,10 @@ rate. Onset and block are the special points that bound the stable firing region
 
 Excitability classes (Hodgkin 1948; Izhikevich 2007, ch. 7): class 1 when firing starts
 at an arbitrarily low frequency (onset at a SNIC or a saddle homoclinic orbit), class 2
-when it starts at a finite frequency (a Hopf point or a fold of cycles), class 3 when
-there is no repetitive firing in the range.
+when it starts at a finite frequency (a Hopf point or a fold of cycles), class 3 when the
+neuron answers a current step with a spike but never fires repetitively in the range
+(checked by simulating that step); None when the class cannot be decided (the model does
+not spike at all, or the branch that would decide it was cut short).
 """
 from __future__ import annotations
 
@@ -173,10 +175,17 @@ class FICurve:
         another firing pattern, at PD or NS).
     bistable : list of (float, float)
         Intervals where a stable rest state and stable firing coexist.
-    excitability_class : int
-        1 (onset at zero frequency), 2 (finite frequency) or 3 (no repetitive firing).
+    excitability_class : int or None
+        1 (onset at zero frequency), 2 (finite frequency), 3 (spikes to a step but no repetitive
+        firing), None (undecided or no spikes at all).
     method : str
         "continuation" or "simulation".
+    approximate : bool
+        True for the simulation method: ``rheobase`` and ``block_input`` are then the first and
+        last simulated inputs with firing (no special points), and the class is read off the
+        shape of the simulated curve near its onset.
+    block_input : float
+        Input where firing ends at high input (``block.param`` for continuation); NaN if none.
 
     Examples
     --------
@@ -195,10 +204,12 @@ class FICurve:
     rheobase: float = math.nan
     block: SpecialPoint | None = None
     bistable: list = field(default_factory=list)
-    excitability_class: int = 3
+    excitability_class: int | None = None
     method: str = "continuation"
     p_range: Interval = (math.nan, math.nan)
     firing: list = field(default_factory=list)
+    approximate: bool = False
+    block_input: float = math.nan
 
     @property
     def equilibria(self) -> list[Branch]:
@@ -219,15 +230,21 @@ class FICurve:
 
     def summary(self) -> str:
         """One paragraph: onset, class, block, bistability and the rate range."""
+        approx = "≈" if self.approximate else "="
         on = (f"onset {self.onset.kind} at {self.param_name}={self.rheobase:.8g}" if self.onset is not None
-              else (f"rheobase {self.param_name}={self.rheobase:.6g}" if math.isfinite(self.rheobase)
+              else (f"rheobase {self.param_name}{approx}{self.rheobase:.6g}" if math.isfinite(self.rheobase)
                     else "no repetitive firing"))
-        blk = (f"depolarization block at {self.block.kind} {self.param_name}={self.block.param:.8g}"
-               if self.block is not None else "no block in range")
+        if self.block is not None:
+            blk = f"depolarization block at {self.block.kind} {self.param_name}={self.block.param:.8g}"
+        elif math.isfinite(self.block_input):
+            blk = f"depolarization block at {self.param_name}{approx}{self.block_input:.6g}"
+        else:
+            blk = "no block in range"
         fin = self.rate_hz[np.isfinite(self.rate_hz) & (self.rate_hz > 0)]
         rates = f"rates {fin.min():.4g}-{fin.max():.4g} Hz" if fin.size else "no firing"
         bis = ", ".join(f"[{a:.6g}, {b:.6g}]" for a, b in self.bistable) or "none"
-        return (f"{self.model.name} ({self.method}): {on}; class {self.excitability_class}; {blk}; {rates}; "
+        klass = "undecided" if self.excitability_class is None else self.excitability_class
+        return (f"{self.model.name} ({self.method}): {on}; class {klass}; {blk}; {rates}; "
                 f"bistable: {bis}")
 
     def to_dataframe(self):
@@ -364,28 +381,72 @@ def _continuation_curve(model: Model, param: str, lo: float, hi: float, pars: di
             rate[k] = 0.0
     rheobase = onset.param if onset is not None else (fire_int[0][0] if fire_int else math.nan)
     if not firing:
-        klass = 3
+        klass = 3 if _spikes_to_step(model, param, hi, pars) else None
     elif (onset is not None and onset.kind in ("SNIC", "HOM")) or (onset is None and _diverging_low_end(cycles, fire_int)):
         klass = 1
-    else:
+    elif onset is not None:
         klass = 2
+    else:
+        klass = None
     return FICurve(model, param, values, rate, [*eqs, *cycles], onset, rheobase, block,
-                   _intersect(rest_int, fire_int, 1e-6 * (hi - lo)), klass, "continuation", (lo, hi), fire_int)
+                   _intersect(rest_int, fire_int, 1e-6 * (hi - lo)), klass, "continuation", (lo, hi), fire_int,
+                   block_input=block.param if block is not None else math.nan)
+
+
+def _spikes_to_step(model: Model, param: str, value: float, pars: dict) -> bool:
+    """Whether a step of the input to ``value`` from the model's initial state evokes a spike: a
+    reset, or a voltage maximum rising above the level it settles at by more than the step
+    displaces that level (a passive or damped response overshoots by less)."""
+    from .simulate import simulate
+    unit = 1.0 if model.time_unit == "1" else 1.0 / model.seconds_per_time_unit
+    tr = simulate(model, 0.5 * unit, params={**pars, param: value}, throw=False)
+    if model.reset is not None or tr.extrema.size == 0:
+        return tr.spike_times.size > 0
+    v = tr[model.voltage]
+    displacement = abs(float(v[-1] - v[0]))
+    return bool(np.any(tr.extrema[tr.extrema[:, 2] > 0, 1] - v[-1] > max(displacement, 1e-9 * (1 + abs(v[-1])))))
+
+
+def _class_from_rates(values: np.ndarray, rate: np.ndarray, resolution: float) -> int | None:
+    """Class 1 when the squared rate, extrapolated linearly from the first two firing inputs to the
+    last silent one, has fallen there to within the resolution of simulated rates or to less than
+    half its value at the first firing input (a continuous onset, f ∝ √(I - I*)); class 2 when
+    the rate jumps from 0 to a finite value (the extrapolation hardly falls)."""
+    fire = np.flatnonzero(np.isfinite(rate) & (rate > 0))
+    if fire.size < 2:
+        return None
+    i, j = fire[0], fire[1]
+    silent = values[:i][np.isfinite(rate[:i]) & (rate[:i] == 0)]
+    if silent.size == 0:
+        return None
+    slope = (rate[j] ** 2 - rate[i] ** 2) / (values[j] - values[i])
+    if slope <= 0:
+        return 2
+    at_silent = rate[i] ** 2 - slope * (values[i] - silent[-1])
+    return 1 if at_silent <= max(resolution ** 2, 0.5 * rate[i] ** 2) else 2
 
 
 def _simulation_curve(model: Model, param: str, lo: float, hi: float, pars: dict, at, t_end: float | None,
                       t_discard: float | None, threshold: float | None) -> FICurve:
     from .simulate import simulate_many
-    values = np.asarray(at if at is not None else np.linspace(lo, hi, 101), dtype=float)
+    values = np.sort(np.asarray(at if at is not None else np.linspace(lo, hi, 101), dtype=float))
     unit = 1.0 if model.time_unit == "1" else 1.0 / model.seconds_per_time_unit
     t_end = t_end if t_end is not None else 1.2 * unit
     t_discard = t_discard if t_discard is not None else 0.2 * unit
     st = simulate_many(model, param, values, t_end, params=pars, t_discard=t_discard, threshold=threshold)
     rate = st.rate_hz.copy()
     rate[(values < lo) | (values > hi)] = np.nan
-    firing = values[rate > 0]
-    return FICurve(model, param, values, rate, [], None, float(firing.min()) if firing.size else math.nan, None,
-                   [], 3 if firing.size == 0 else 0, "simulation", (lo, hi))
+    fire = np.flatnonzero(np.isfinite(rate) & (rate > 0))
+    rheobase = float(values[fire[0]]) if fire.size else math.nan
+    block = math.nan
+    if fire.size and np.any(np.isfinite(rate[fire[-1] + 1:]) & (rate[fire[-1] + 1:] == 0)):
+        block = float(values[fire[-1]])
+    if fire.size:
+        klass = _class_from_rates(values, rate, 2.0 / ((t_end - t_discard) * model.seconds_per_time_unit))
+    else:
+        klass = 3 if _spikes_to_step(model, param, float(hi), pars) else None
+    return FICurve(model, param, values, rate, [], None, rheobase, None, [], klass, "simulation", (lo, hi),
+                   approximate=True, block_input=block)
 
 
 def fi_curve(model: Model, param: str = "I", p_range: Interval = (0.0, 100.0), method: str = "continuation",

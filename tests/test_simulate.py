@@ -25,9 +25,17 @@ def test_hh_spike_times_match_solve_ivp(method, tol):
     p = cm.param_vector(I=10.0)
     ref = _scipy_spikes(cm, p, cm.init_vector(), 100.0)
     rtol = 1e-8 if method == "dopri5" else 1e-7
-    tr = simulate(model, 100.0, params={"I": 10.0}, method=method, rtol=rtol, atol=1e-10)
+    tr = simulate(model, 100.0, params={"I": 10.0}, method=method, rtol=rtol, atol=1e-10, threshold=0.0)
     assert len(tr.spike_times) == len(ref.t_events[0]) == 7
     np.testing.assert_allclose(tr.spike_times, ref.t_events[0], atol=tol)  # issue asks 1e-3 ms
+    # by default spikes are the voltage maxima: solve_ivp's events where dV/dt crosses 0 downwards
+    peak = lambda t, x: cm.rhs(x, p)[0]  # noqa: E731
+    peak.direction = -1
+    ref_peaks = solve_ivp(lambda t, x: cm.rhs(x, p), (0, 100.0), cm.init_vector(), method="DOP853", rtol=1e-11,
+                          atol=1e-11, events=peak, dense_output=True)
+    big = ref_peaks.t_events[0][ref_peaks.sol(ref_peaks.t_events[0])[0] > -20.0]  # the action potentials
+    tr_peaks = simulate(model, 100.0, params={"I": 10.0}, method=method, rtol=rtol, atol=1e-10)
+    np.testing.assert_allclose(tr_peaks.spike_times, big, atol=tol)
     # dense output on a grid agrees with the reference solution
     tr2 = simulate(model, 100.0, params={"I": 10.0}, method=method, rtol=rtol, dt=0.25)
     np.testing.assert_allclose(tr2.t, np.arange(0, 100.0001, 0.25), atol=1e-12)
@@ -73,7 +81,7 @@ def test_simulate_many_matches_single_runs():
         tr = simulate(model, 300.0, params={"I": val})
         np.testing.assert_allclose(spikes, tr.spike_times[tr.spike_times >= 50.0], atol=1e-9)
     assert st.rate_hz[0] == 0.0
-    assert st.isi_rate_hz[2] == pytest.approx(86.47, rel=2e-3)  # AUTO-07p: 86.470 Hz at I=20
+    assert st.rate_hz[2] == pytest.approx(86.470, rel=1e-4)  # AUTO-07p: period 11.564697478 ms at I=20
 
 
 def test_nan_right_hand_side_gives_status_and_error():
