@@ -17,8 +17,8 @@ from .continuation import ContinuationSettings, continue_cycles, continue_equili
 from .cycle import Cycle, find_cycle
 from .codegen import CompiledModel, compile_model
 from .equilibria import Equilibrium, find_equilibria
-from .errors import (BifurError, BifurWarning, BranchWarning, CacheWarning, ModelError, SolverError, Status,
-                     StatusCode)
+from .errors import (BifurError, BifurWarning, BranchWarning, CacheWarning, Interrupted, ModelError, SolverError,
+                     Status, StatusCode)
 from .model import Model, Reset
 from .firing import FiringPattern, firing_pattern
 from .network import NetworkResult, izhikevich_network, simulate_izhikevich_network
@@ -36,6 +36,6 @@ __all__ = [
     "fi_curve", "fg_curve", "FICurve", "depolarization_block", "with_conductance_input", "input_conductance",
     "firing_pattern", "FiringPattern", "izhikevich_network", "simulate_izhikevich_network", "NetworkResult",
     "BifurError", "ModelError", "SolverError", "Status", "StatusCode", "BifurWarning", "BranchWarning",
-    "CacheWarning",
+    "CacheWarning", "Interrupted",
     "models", "plot",
 ]

@@ -13,7 +13,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 __all__ = ["vector", "values", "matrix", "out_array", "real", "positive", "count", "tolerance", "state", "interval", "same_states",
-           "collocation_size", "MEMORY_LIMIT"]
+           "collocation_size", "MEMORY_LIMIT", "interrupted"]
 
 #: Largest working memory (bytes) a collocation problem may need before it is refused.
 MEMORY_LIMIT = 4 * 2 ** 30
@@ -41,6 +41,18 @@ def vector(value: Any, n: int, what: str, names: Sequence[str] | None = None) ->
         hint = f" (one entry per state {', '.join(names)})" if names else ""
         raise ValueError(f"{what} must have shape ({n},){hint}, got shape {a.shape}")
     return a
+
+
+def interrupted(exc: BaseException) -> bool:
+    """Whether ``exc`` is, or was caused by, a KeyboardInterrupt (numba reports a Ctrl-C that
+    arrives while compiled code calls back into Python as a SystemError caused by it)."""
+    seen = 0
+    while exc is not None and seen < 20:
+        if isinstance(exc, KeyboardInterrupt):
+            return True
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return False
 
 
 def state(model: Any, value: Any, what: str = "x0") -> np.ndarray:

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import math
 
-from numba import njit
+from ._jit import cached_njit
 
 __all__ = ["lu_factor", "lu_solve", "lu_solve_matrix"]
 
 
-@njit(cache=True, error_model="numpy")
+@cached_njit(error_model="numpy")
 def lu_factor(a, piv):
     """In-place LU with partial pivoting of a square matrix; returns False if singular."""
     n = a.shape[0]
@@ -35,7 +35,7 @@ def lu_factor(a, piv):
     return True
 
 
-@njit(cache=True, error_model="numpy")
+@cached_njit(error_model="numpy")
 def lu_solve(lu, piv, b):
     """Solve in place with the factors of :func:`lu_factor` (b is a vector)."""
     n = lu.shape[0]
@@ -55,7 +55,7 @@ def lu_solve(lu, piv, b):
         b[i] = s / lu[i, i]
 
 
-@njit(cache=True, error_model="numpy")
+@cached_njit(error_model="numpy")
 def lu_solve_matrix(lu, piv, B):
     """Solve in place for every column of B."""
     n = lu.shape[0]

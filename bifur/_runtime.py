@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import math
 
-from numba import njit
+from ._jit import cached_njit
 
 __all__ = ["exprel_d", "heaviside", "sign"]
 
 
-@njit(cache=True, error_model="numpy")
+@cached_njit(error_model="numpy")
 def exprel_d(k, z):
     """k-th derivative of exprel(z) = (exp(z) - 1)/z, i.e. the integral of s^k exp(z s) over [0, 1].
 
@@ -34,7 +34,7 @@ def exprel_d(k, z):
     return val
 
 
-@njit(cache=True, error_model="numpy")
+@cached_njit(error_model="numpy")
 def heaviside(x):
     """Heaviside step with H(0) = 1/2."""
     if x > 0.0:
@@ -44,7 +44,7 @@ def heaviside(x):
     return 0.5
 
 
-@njit(cache=True, error_model="numpy")
+@cached_njit(error_model="numpy")
 def sign(x):
     """Sign of x (0 at 0)."""
     if x > 0.0:

@@ -326,8 +326,58 @@ def _decode(obj: Any) -> Any:
     return {k: _decode(v) for k, v in obj.items()}
 
 
+#: Largest member of a branch file that :func:`load_branch` reads (bytes, uncompressed).
+MAX_MEMBER_BYTES = 2 * 2 ** 30
+#: Largest JSON header of a branch file (bytes).
+MAX_META_BYTES = 64 * 2 ** 20
+
+
+def _open_checked(path: Path) -> None:
+    """Refuse files that are not zip archives of .npy members of bounded size."""
+    import zipfile
+    try:
+        with zipfile.ZipFile(path) as z:
+            infos = z.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise ModelError(f"{path} is not a bifur branch file (not an npz archive: {exc})") from None
+    for info in infos:
+        limit = MAX_META_BYTES if info.filename == "__meta__.npy" else MAX_MEMBER_BYTES
+        if info.file_size > limit:
+            raise ModelError(f"{path}: member {info.filename!r} has {info.file_size} bytes (limit {limit}); "
+                             "refusing to load it")
+    if "__meta__.npy" not in {i.filename for i in infos}:
+        raise ModelError(f"{path} is not a bifur branch file (no __meta__ member)")
+
+
+def _check_consistent(path: Path, br: "Branch") -> None:
+    """The arrays fit the branch's states, and the stored model (if any) is the branch's."""
+    n, N = len(br.state_names), len(br.param)
+    if br.x.shape != (N, n) or br.stable.shape != (N,):
+        raise ModelError(f"{path}: arrays do not match the branch ({N} points of {n} states expected, got x "
+                         f"{br.x.shape}, stable {br.stable.shape})")
+    for k, v in br.arrays.items():
+        if v.shape[:1] != (N,):
+            raise ModelError(f"{path}: array {k!r} has {v.shape[0] if v.ndim else 0} rows for {N} points")
+    for sp in br.special_points:
+        if np.shape(sp.x) != (n,) or not 0 <= sp.index < max(N, 1):
+            raise ModelError(f"{path}: special point {sp.kind} does not fit the branch")
+    m = br.model
+    if m is not None:
+        if tuple(m.state_names) != br.state_names:
+            raise ModelError(f"{path}: the stored model {m.name!r} has states {m.state_names}, the branch "
+                             f"{br.state_names}")
+        unknown = [k for k in (br.param_name, *br.params) if k not in m.params]
+        if unknown:
+            raise ModelError(f"{path}: the stored model {m.name!r} has no parameter(s) {', '.join(unknown)}")
+
+
 def load_branch(path: str | Path) -> Branch:
     """Read a branch written by :meth:`Branch.save` (no pickle involved).
+
+    The file is checked before use: an npz archive with members of bounded size, a header of
+    the expected form, arrays that fit the branch, and a stored model (read through the same
+    safe parser and limits as :meth:`bifur.Model.from_text`) whose states and parameters are
+    the branch's. Anything else raises :class:`~bifur.ModelError` naming the problem.
 
     Examples
     --------
@@ -338,22 +388,36 @@ def load_branch(path: str | Path) -> Branch:
     >>> bool(np.array_equal(bifur.load_branch(p).param, br.param))
     True
     """
-    with np.load(Path(path), allow_pickle=False) as f:
-        meta = json.loads(str(f["__meta__"]))
-        if meta.get("format") != "bifur-branch-1":
-            raise ModelError(f"{path} is not a bifur branch file")
-        arrays = {k[2:]: f[k] for k in f.files if k.startswith("a_")}
-        sps = []
-        for i, s in enumerate(meta["special_points"]):
-            sps.append(SpecialPoint(s["kind"], s["param"], f[f"sp{i}_x"], s["index"], _decode(s["data"]),
-                                    s["param_name"], tuple(_decode(s["bracket"])), _decode(s["precision"]),
-                                    _decode(s.get("params", {})), bool(s.get("refined", True))))
-        diags = [Diagnostic(*_decode(d)) for d in meta.get("diagnostics", [])]
-        model = None
-        if meta.get("model") is not None:
-            from .serialize import model_from_dict
-            model = model_from_dict(meta["model"])
-        status = Status(StatusCode(meta["status"]["code"]), meta["status"]["message"])
-        return Branch(meta["kind"], meta["param_name"], f["param"], f["x"], f["stable"], sps, status,
-                      tuple(meta["state_names"]), meta["params"], meta["time_unit"], arrays, model,
-                      _decode(meta["meta"]), diags)
+    path = Path(path)
+    _open_checked(path)
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            br = _read(f)
+    except ModelError as exc:
+        raise ModelError(f"{path}: {exc}") from None
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError, RecursionError, OSError) as exc:
+        raise ModelError(f"{path} is not a valid bifur branch file ({type(exc).__name__}: {exc})") from None
+    _check_consistent(path, br)
+    return br
+
+
+def _read(f) -> Branch:
+    meta = json.loads(str(f["__meta__"]))
+    if not isinstance(meta, dict) or meta.get("format") != "bifur-branch-1":
+        raise ModelError("not a bifur branch file (format bifur-branch-1 expected)")
+    arrays = {k[2:]: f[k] for k in f.files if k.startswith("a_")}
+    sps = []
+    for i, s in enumerate(meta["special_points"]):
+        sps.append(SpecialPoint(str(s["kind"]), float(s["param"]), f[f"sp{i}_x"], int(s["index"]),
+                                _decode(s["data"]), str(s["param_name"]), tuple(_decode(s["bracket"])),
+                                float(_decode(s["precision"])), _decode(s.get("params", {})),
+                                bool(s.get("refined", True))))
+    diags = [Diagnostic(*_decode(d)) for d in meta.get("diagnostics", [])]
+    model = None
+    if meta.get("model") is not None:
+        from .serialize import model_from_dict
+        model = model_from_dict(meta["model"])
+    status = Status(StatusCode(meta["status"]["code"]), str(meta["status"]["message"]))
+    return Branch(str(meta["kind"]), str(meta["param_name"]), f["param"], f["x"], f["stable"], sps, status,
+                  tuple(meta["state_names"]), dict(meta["params"]), str(meta["time_unit"]), arrays, model,
+                  _decode(meta["meta"]), diags)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = ["BifurError", "ModelError", "SolverError", "Status", "StatusCode", "BifurWarning", "CacheWarning",
-           "BranchWarning"]
+           "BranchWarning", "Interrupted"]
 
 
 class BifurError(Exception):
@@ -35,6 +35,21 @@ class BranchWarning(BifurWarning):
     """A branch is not complete: a special point could not be refined, a test-function zero was
     discarded for a reason that may hide a bifurcation, or the run stopped for a reason it could
     not explain. The branch's ``diagnostics`` and ``status`` say which."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C during a long computation: a KeyboardInterrupt that carries what was computed.
+
+    ``result`` is the partial result of the call that was interrupted (for continuation, the
+    branch up to the last accepted point, with status ``INTERRUPTED``); ``partial`` lists the
+    complete results an enclosing call had already obtained (e.g. the branches of an f-I curve).
+    It is not an ``Exception``: ``except Exception`` does not swallow it.
+    """
+
+    def __init__(self, message: str, result=None, partial: list | None = None):
+        super().__init__(message)
+        self.result = result
+        self.partial = list(partial or [])
 
 
 class SolverError(BifurError, RuntimeError):
@@ -61,6 +76,7 @@ class StatusCode(enum.Enum):
     SINGULAR = "singular"
     UNEXPLAINED = "unexplained"
     NO_SOLUTION = "no_solution"
+    INTERRUPTED = "interrupted"
 
 
 @dataclass(frozen=True)

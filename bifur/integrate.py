@@ -24,6 +24,7 @@ import math
 import numpy as np
 from numba import njit
 
+from ._jit import cached_njit
 from ._linalg import lu_factor as _lu_factor, lu_solve as _lu_solve
 
 __all__ = ["solve", "events_batch", "flow_to_event", "DOPRI5", "ROSENBROCK"]
@@ -56,14 +57,14 @@ RD = 1.0 / (2.0 + math.sqrt(2.0))
 RE32 = 6.0 + math.sqrt(2.0)
 
 
-@njit(cache=True, error_model="numpy")
+@cached_njit(error_model="numpy")
 def _dense(r, theta, out):
     th1 = 1.0 - theta
     for i in range(out.shape[0]):
         out[i] = r[0, i] + theta * (r[1, i] + th1 * (r[2, i] + theta * (r[3, i] + th1 * r[4, i])))
 
 
-@njit(cache=True, error_model="numpy")
+@cached_njit(error_model="numpy")
 def _dense_slope(r, theta, i):
     """d/dθ of component i of the dense output."""
     u, v = theta, 1.0 - theta
@@ -74,7 +75,7 @@ def _dense_slope(r, theta, i):
     return c + u * dc
 
 
-@njit(cache=True, error_model="numpy")
+@cached_njit(error_model="numpy")
 def _extremum(r, i, g0, g1):
     """θ in [0, 1] where the slope of component i vanishes (Illinois), given its end values g0, g1."""
     a, b, fa, fb = 0.0, 1.0, g0, g1
@@ -100,7 +101,7 @@ def _extremum(r, i, g0, g1):
     return c
 
 
-@njit(cache=True, error_model="numpy")
+@cached_njit(error_model="numpy")
 def _grow_events(ev, need):
     if need <= ev.shape[0]:
         return ev
@@ -109,7 +110,7 @@ def _grow_events(ev, need):
     return out
 
 
-@njit(cache=True, error_model="numpy")
+@cached_njit(error_model="numpy")
 def _errnorm(e, x, xn, rtol, atol, n_err):
     """RMS of the scaled local error over the first n_err components (all when n_err <= 0)."""
     m = x.shape[0] if n_err <= 0 else n_err
@@ -120,7 +121,7 @@ def _errnorm(e, x, xn, rtol, atol, n_err):
     return math.sqrt(s / m)
 
 
-@njit(cache=True, error_model="numpy")
+@cached_njit(error_model="numpy")
 def _hermite(x, xn, f0, f1, h, r):
     """Cubic Hermite coefficients in Hairer's form (r[4] = 0)."""
     for i in range(x.shape[0]):
@@ -295,7 +296,7 @@ def _initial_step(rhs_t_into, t, x, f0, p, rtol, atol, order, xs, f1, hmax):
     return min(100.0 * h0, h1, hmax)
 
 
-@njit(cache=True, error_model="numpy")
+@cached_njit(error_model="numpy")
 def _grow(ts, xs, need):
     if need <= ts.shape[0]:
         return ts, xs
@@ -307,7 +308,7 @@ def _grow(ts, xs, need):
     return nt, nx
 
 
-@njit(cache=True, error_model="numpy")
+@cached_njit(error_model="numpy")
 def _all_finite(v):
     for i in range(v.shape[0]):
         if not math.isfinite(v[i]):
@@ -315,7 +316,7 @@ def _all_finite(v):
     return True
 
 
-@njit(cache=True, error_model="numpy")
+@cached_njit(error_model="numpy")
 def _record_event(ev, n_ev, grow, t, value, kind):
     """Store event number n_ev (time, value, kind) if it fits (growing the buffer if allowed)."""
     if grow:

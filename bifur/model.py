@@ -13,7 +13,7 @@ from typing import Any, Mapping
 import sympy
 
 from .errors import ModelError
-from .parse import check_identifier, parse_condition, parse_expr, parse_model_text, sym
+from .parse import MAX_TREE_SIZE, check_identifier, parse_condition, parse_expr, parse_model_text, sym, tree_size
 
 __all__ = ["Model", "Reset", "TIME_UNITS", "check_expr", "check_nodes"]
 
@@ -50,9 +50,16 @@ def check_expr(expr: sympy.Expr, symbols: Mapping[str, sympy.Symbol], where: str
     ...
     bifur.errors.ModelError: dx/dt: the expression has a complex (non-real) constant: x*(log(2) + I*pi)
     """
-    stack = [expr]
+    size = tree_size(expr)
+    if size > MAX_TREE_SIZE:
+        raise ModelError(f"{where}: the expression has {size} nodes written out (limit {MAX_TREE_SIZE}): "
+                         "introduce states or parameters for repeated subexpressions")
+    stack, seen = [expr], set()
     while stack:
         node = stack.pop()
+        if node in seen:
+            continue
+        seen.add(node)
         if isinstance(node, sympy.Symbol):
             if type(node) is not sympy.Symbol or symbols.get(node.name) != node:
                 raise ModelError(f"{where}: symbol {node.name!r} is not a state, a parameter or t of this model")
@@ -453,10 +460,10 @@ class Model:
     # -- identity and display ---------------------------------------------------------------
     def _structure_text(self) -> str:
         parts = ["states:" + ",".join(self._init), "params:" + ",".join(self._params)]
-        parts += [f"d{n}/dt:{sympy.srepr(e)}" for n, e in self._equations.items()]
+        parts += [f"d{n}/dt:{sympy.srepr(e, order='none')}" for n, e in self._equations.items()]
         if self._reset is not None:
-            parts.append("reset:" + sympy.srepr(self._reset.g))
-            parts += [f"{k}<-{sympy.srepr(v)}" for k, v in self._reset.new_values.items()]
+            parts.append("reset:" + sympy.srepr(self._reset.g, order="none"))
+            parts += [f"{k}<-{sympy.srepr(v, order='none')}" for k, v in self._reset.new_values.items()]
         return "\n".join(parts)
 
     def __hash__(self) -> int:

@@ -4,9 +4,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
 
 from . import _checks
+from ._jit import cached_njit
 from .errors import ModelError
 
 __all__ = ["NetworkResult", "simulate_izhikevich_network", "izhikevich_network"]
@@ -49,7 +49,7 @@ class NetworkResult:
         return 0.5 * (edges[1:] + edges[:-1]), counts / (self.n_neurons * bin_ms * 1e-3)
 
 
-@njit(cache=True)
+@cached_njit()
 def _run(a, b, c, d, WT, noise, t0, v_peak, v, u, times, who, ns):
     """Advance the network by len(noise) milliseconds (noise: input of every neuron at every ms)."""
     n = a.size

@@ -25,7 +25,7 @@ from .branch import Branch, SpecialPoint
 from .continuation import ContinuationSettings, continue_cycles, continue_equilibria
 from .cycle import find_cycle
 from .equilibria import find_equilibria
-from .errors import BifurError, ModelError
+from .errors import BifurError, Interrupted, ModelError
 from .model import Model
 from .parse import sym
 
@@ -325,28 +325,34 @@ def _on_branch(cyc, branches: list[Branch], param: str) -> bool:
 
 
 def _continuation_curve(model: Model, param: str, lo: float, hi: float, pars: dict, at, settings,
-                        ntst: int | None, progress: bool) -> FICurve:
+                        ntst: int | None, progress: bool, found: list) -> FICurve:
     eqs = _equilibrium_branches(model, param, lo, hi, pars, at, settings, progress)
+    found += eqs
     cycles: list[Branch] = []
+
+    def keep(br: Branch) -> None:
+        cycles.append(br)
+        found.append(br)
+
     done_hopf: list[float] = []
     hopfs = [h for eq in eqs for h in eq.special("H")] if model.reset is None else []
     for h in hopfs:
         if any(abs(h.param - d) <= 1e-6 * (abs(d) + 1) for d in done_hopf):
             continue
         br = continue_cycles(model, h, param, (lo, hi), ntst=ntst, settings=settings, progress=progress, at=at)
-        cycles.append(br)
+        keep(br)
         done_hopf.append(h.param)
         done_hopf += [sp.param for sp in br.special("H")]
     if model.reset is not None:
         seed = _seed_reset(model, eqs, param, pars, lo, hi)
         if seed is not None:
-            cycles.append(continue_cycles(model, seed, param, (lo, hi), params=pars, settings=settings,
-                                          progress=progress, at=at))
+            keep(continue_cycles(model, seed, param, (lo, hi), params=pars, settings=settings, progress=progress,
+                                 at=at))
     elif not any(br.stable.any() for br in cycles):
         cyc = _seed_cycle(model, eqs, param, pars, lo, hi)
         if cyc is not None and not _on_branch(cyc, cycles, param):
-            cycles.append(continue_cycles(model, cyc, param, (lo, hi), ntst=ntst, settings=settings,
-                                          progress=progress, at=at))
+            keep(continue_cycles(model, cyc, param, (lo, hi), ntst=ntst, settings=settings, progress=progress,
+                                 at=at))
     # stable firing intervals and the special points that bound them
     firing: list[tuple[float, float, SpecialPoint | None, SpecialPoint | None]] = []
     for br in cycles:
@@ -497,7 +503,11 @@ def fi_curve(model: Model, param: str = "I", p_range: Interval = (0.0, 100.0), m
         raise ModelError(f"p_range must be (low, high) with low < high, got {p_range}")
     pars = model.param_values(params)
     if method == "continuation":
-        return _continuation_curve(model, param, lo, hi, pars, at, settings, ntst, progress)
+        found: list[Branch] = []
+        try:
+            return _continuation_curve(model, param, lo, hi, pars, at, settings, ntst, progress, found)
+        except Interrupted as exc:
+            raise Interrupted(str(exc), exc.result, found) from None
     if method == "simulation":
         return _simulation_curve(model, param, lo, hi, pars, at, t_end, t_discard, threshold)
     raise ModelError(f"method must be 'continuation' or 'simulation', got {method!r}")

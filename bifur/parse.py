@@ -18,6 +18,7 @@ Grammar (``^`` is accepted as a synonym of ``**``)::
 from __future__ import annotations
 
 import keyword
+import math
 import re
 from dataclasses import dataclass
 from typing import Callable, Iterable, Mapping
@@ -27,7 +28,7 @@ import sympy
 from .errors import ModelError
 
 __all__ = ["FUNCTIONS", "CONSTANTS", "parse_expr", "parse_condition", "parse_model_text",
-           "check_identifier", "sym"]
+           "check_identifier", "sym", "tree_size", "MAX_TREE_SIZE"]
 
 
 def sym(name: str) -> sympy.Symbol:
@@ -63,12 +64,19 @@ FUNCTIONS: dict[str, tuple[int, int, Callable]] = {
 #: Named constants.
 CONSTANTS: dict[str, sympy.Expr] = {"pi": sympy.pi}
 
-_TOKEN = re.compile(
+_TOKEN = re.compile(  # ASCII only: other Unicode digits (Arabic-Indic, full-width) are refused
     r"(?P<ws>[ \t]+)"
-    r"|(?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)"
+    r"|(?P<num>(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)"
     r"|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
     r"|(?P<op>\*\*|>=|<=|[-+*/^(),<>])"
 )
+
+#: Limits that keep parsing bounded (each exceeded limit raises ModelError naming it).
+MAX_TOKENS = 200_000          # tokens in one expression
+MAX_DEPTH = 100               # nesting of parentheses and function calls
+MAX_LITERAL = 400             # characters of one number literal
+MAX_POWER_DIGITS = 308        # a constant power may not exceed 10**308 in magnitude
+MAX_TREE_SIZE = 200_000       # nodes of an equation once its definitions are inlined
 
 
 @dataclass(frozen=True)
@@ -123,8 +131,51 @@ def _tokenize(text: str, where: str) -> list[_Tok]:
                 raise ModelError(f"{where}: malformed number {text[pos:m.end() + 1]!r}")
             toks.append(_Tok(kind, tok, pos + 1))
         pos = m.end()
+        if len(toks) > MAX_TOKENS:
+            raise ModelError(f"{where}: expression longer than {MAX_TOKENS} tokens")
     toks.append(_Tok("end", "", len(text) + 1))
     return toks
+
+
+def _number(tok: _Tok, parser: "_Parser") -> sympy.Expr:
+    """A literal: integers stay exact up to MAX_POWER_DIGITS digits, others become floats."""
+    text = tok.text
+    if len(text) > MAX_LITERAL:
+        raise parser.error(tok, f"number literal longer than {MAX_LITERAL} characters")
+    if re.fullmatch(r"[0-9]+", text):
+        if len(text.lstrip("0")) > MAX_POWER_DIGITS:
+            raise parser.error(tok, f"integer literal beyond 10**{MAX_POWER_DIGITS}")
+        return sympy.Integer(int(text))
+    value = float(text)
+    if not math.isfinite(value):
+        raise parser.error(tok, "number literal out of the range of double precision")
+    return sympy.Float(value)
+
+
+def _log10_abs(x: sympy.Expr) -> float:
+    """log10 |x| of a nonzero sympy number, without evaluating anything large."""
+    if isinstance(x, sympy.Integer):
+        v = int(x)
+        return math.log10(abs(v)) if abs(v) < 10 ** 300 else len(str(abs(v))) - 1.0
+    if isinstance(x, sympy.Rational):
+        return _log10_abs(sympy.Integer(x.p)) - _log10_abs(sympy.Integer(x.q))
+    return math.log10(abs(float(x)))
+
+
+def _power(base: sympy.Expr, exponent: sympy.Expr, parser: "_Parser", tok: _Tok) -> sympy.Expr:
+    """base**exponent, refusing constant powers too large to evaluate (10**10**10 would hang)."""
+    if base.is_Number and exponent.is_Number and base not in (0, 1, -1):
+        try:
+            e = float(exponent)
+        except (TypeError, OverflowError):
+            raise parser.error(tok, "constant exponent out of range") from None
+        if not math.isfinite(e) or abs(e * _log10_abs(base)) > MAX_POWER_DIGITS:
+            raise parser.error(tok, f"constant power beyond 10**±{MAX_POWER_DIGITS} (write the value as a number)")
+        if not isinstance(exponent, sympy.Integer):
+            return sympy.Float(float(base)) ** exponent  # evaluated in floating point, not symbolically
+    if exponent.is_Number and abs(float(exponent)) > 10 ** 6:
+        raise parser.error(tok, "exponent beyond 10**6")
+    return base ** exponent
 
 
 class _Parser:
@@ -134,6 +185,7 @@ class _Parser:
         self.symbols = symbols
         self.toks = _tokenize(text, where)
         self.i = 0
+        self.depth = 0
 
     # -- helpers -----------------------------------------------------------------
     def peek(self) -> _Tok:
@@ -146,7 +198,10 @@ class _Parser:
 
     def error(self, tok: _Tok, msg: str) -> ModelError:
         shown = tok.text if tok.kind != "end" else "end of expression"
-        return ModelError(f"{self.where}: {msg} at {shown!r} (column {tok.col}) in {self.text.strip()!r}")
+        shown = shown if len(shown) <= 40 else shown[:37] + "..."
+        text = self.text.strip()
+        text = text if len(text) <= 120 else text[:117] + "..."
+        return ModelError(f"{self.where}: {msg} at {shown!r} (column {tok.col}) in {text!r}")
 
     def expect(self, text: str) -> None:
         tok = self.take()
@@ -154,43 +209,51 @@ class _Parser:
             raise self.error(tok, f"expected {text!r}")
 
     # -- grammar -----------------------------------------------------------------
+    # Sums and products are collected and built once (sympy.Add(*terms)): building them pairwise
+    # costs time quadratic in the number of terms. Nesting is counted, never recursed without bound.
     def parse_expr(self) -> sympy.Expr:
-        left = self.parse_term()
+        terms = [self.parse_term()]
         while self.peek().text in ("+", "-") and self.peek().kind == "op":
             op = self.take().text
             right = self.parse_term()
-            left = left + right if op == "+" else left - right
-        return left
+            terms.append(right if op == "+" else -right)
+        return terms[0] if len(terms) == 1 else sympy.Add(*terms)
 
     def parse_term(self) -> sympy.Expr:
-        left = self.parse_unary()
+        factors = [self.parse_unary()]
         while self.peek().text in ("*", "/") and self.peek().kind == "op":
             op = self.take().text
             right = self.parse_unary()
-            left = left * right if op == "*" else left / right
-        return left
+            factors.append(right if op == "*" else sympy.Pow(right, -1))
+        return factors[0] if len(factors) == 1 else sympy.Mul(*factors)
 
     def parse_unary(self) -> sympy.Expr:
-        tok = self.peek()
-        if tok.kind == "op" and tok.text in ("+", "-"):
-            self.take()
-            operand = self.parse_unary()
-            return -operand if tok.text == "-" else operand
-        return self.parse_power()
+        negative = False
+        while self.peek().kind == "op" and self.peek().text in ("+", "-"):
+            negative ^= self.take().text == "-"
+        operand = self.parse_power()
+        return -operand if negative else operand
 
     def parse_power(self) -> sympy.Expr:
+        base_tok = self.peek()
         base = self.parse_atom()
         if self.peek().kind == "op" and self.peek().text in ("**", "^"):
             self.take()
-            return base ** self.parse_unary()
+            self.enter(base_tok)
+            exponent = self.parse_unary()
+            self.depth -= 1
+            return _power(base, exponent, self, base_tok)
         return base
+
+    def enter(self, tok: _Tok) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise self.error(tok, f"expression nested more than {MAX_DEPTH} levels deep")
 
     def parse_atom(self) -> sympy.Expr:
         tok = self.take()
         if tok.kind == "num":
-            if re.fullmatch(r"\d+", tok.text):
-                return sympy.Integer(int(tok.text))
-            return sympy.Float(float(tok.text))
+            return _number(tok, self)
         if tok.kind == "name":
             if self.peek().text == "(" and self.peek().kind == "op":
                 return self.parse_call(tok)
@@ -202,8 +265,10 @@ class _Parser:
                 raise self.error(tok, f"unknown name {tok.text!r}")
             return self.symbols[tok.text]
         if tok.kind == "op" and tok.text == "(":
+            self.enter(tok)
             inner = self.parse_expr()
             self.expect(")")
+            self.depth -= 1
             return inner
         raise self.error(tok, "unexpected token")
 
@@ -213,13 +278,17 @@ class _Parser:
             raise self.error(name_tok, f"call to unknown function {name!r} (allowed: {', '.join(sorted(FUNCTIONS))})")
         lo, hi, build = FUNCTIONS[name]
         self.expect("(")
+        self.enter(name_tok)
         args = [self.parse_expr()]
         while self.peek().kind == "op" and self.peek().text == ",":
             self.take()
             args.append(self.parse_expr())
         self.expect(")")
+        self.depth -= 1
         if not lo <= len(args) <= hi:
             raise self.error(name_tok, f"{name}() takes {lo if lo == hi else f'{lo} to {hi}'} argument(s), got {len(args)}")
+        if name == "pow":
+            return _power(args[0], args[1], self, name_tok)
         return build(*args)
 
     def finish(self) -> None:
@@ -378,8 +447,37 @@ def parse_model_text(text: str, param_names: Iterable[str]) -> ParsedText:
     return ParsedText(equations, definitions)
 
 
+def tree_size(expr: sympy.Expr) -> int:
+    """Number of nodes of ``expr`` written out as a tree, counted in time linear in its number of
+    *distinct* subexpressions (definitions used repeatedly make trees exponentially larger than
+    the shared structure sympy keeps).
+
+    Examples
+    --------
+    >>> x = sym("x")
+    >>> e = x
+    >>> for _ in range(40):
+    ...     e = sympy.exp(e) + e
+    >>> tree_size(e) > 10**12
+    True
+    """
+    sizes: dict = {}
+    stack = [(expr, False)]
+    while stack:
+        node, done = stack.pop()
+        if node in sizes:
+            continue
+        if done or not node.args:
+            sizes[node] = 1 + sum(sizes[a] for a in node.args)
+            continue
+        stack.append((node, True))
+        stack.extend((a, False) for a in node.args if a not in sizes)
+    return sizes[expr]
+
+
 def _inline_definitions(raw: dict[str, sympy.Expr], lines: Mapping[str, int]) -> dict[str, sympy.Expr]:
-    """Resolve definitions that refer to each other (any order); detect cycles."""
+    """Resolve definitions that refer to each other (any order); detect cycles; refuse
+    definitions whose inlined form exceeds MAX_TREE_SIZE nodes."""
     done: dict[str, sympy.Expr] = {}
     visiting: list[str] = []
 
@@ -393,6 +491,11 @@ def _inline_definitions(raw: dict[str, sympy.Expr], lines: Mapping[str, int]) ->
         expr = raw[name]
         subs = {s: resolve(s.name) for s in expr.free_symbols if s.name in raw}
         done[name] = expr.xreplace(subs)
+        size = tree_size(done[name])
+        if size > MAX_TREE_SIZE:
+            raise ModelError(f"line {lines[name]}: definition {name!r} grows to {size} nodes once the definitions it "
+                             f"uses are inlined (limit {MAX_TREE_SIZE}): make the shared quantity a state or "
+                             "simplify the definitions")
         visiting.pop()
         return done[name]
 

@@ -17,7 +17,7 @@ import numpy as np
 
 from . import _checks, spikes
 from .codegen import CompiledModel
-from .errors import ModelError, SolverError, Status, StatusCode
+from .errors import Interrupted, ModelError, SolverError, Status, StatusCode
 from .integrate import (DOPRI5, MAX_STEPS, MODE_EXTREMA, MODE_NONE, MODE_THRESHOLD, NONFINITE, OK, PAUSED,
                         ROSENBROCK, STEP_SMALL)
 from .model import Model
@@ -74,6 +74,10 @@ class Trajectory:
 
     def __getitem__(self, name: str) -> np.ndarray:
         return self.x[:, self.model.state_names.index(self.model.check_state(name))]
+
+    def __len__(self) -> int:
+        """Number of recorded time points."""
+        return int(self.t.size)
 
     def rate_hz(self, t_from: float = 0.0) -> float:
         """Firing rate (Hz) after ``t_from``: 1/mean inter-spike interval of sustained firing there
@@ -240,8 +244,17 @@ def simulate(model: Model, t_end: float, params: Mapping[str, float] | None = No
     t, h, nfev, nsteps, code = 0.0, 0.0, 0, 0, PAUSED
     ts, xs, evs = ([np.zeros(1)], [x[None, :].copy()], []) if dt else ([], [], [])
     while code == PAUSED:
-        out = solve(x, p, t, t_end, rtol, atol, max_step, max_steps - nsteps, meth, mode, vidx, thr, has_reset,
-                    model.is_autonomous, 2 if dt else 1, float(dt or 1.0), 0.0, 0.0, h, STEP_BUDGET)
+        try:
+            out = solve(x, p, t, t_end, rtol, atol, max_step, max_steps - nsteps, meth, mode, vidx, thr, has_reset,
+                        model.is_autonomous, 2 if dt else 1, float(dt or 1.0), 0.0, 0.0, h, STEP_BUDGET)
+        except (KeyboardInterrupt, SystemError) as exc:
+            if not _checks.interrupted(exc):
+                raise
+            partial = Trajectory(model, np.concatenate(ts) if ts else np.zeros(0),
+                                 np.concatenate(xs) if xs else np.zeros((0, model.n_states)), np.zeros(0),
+                                 Status(StatusCode.INTERRUPTED, f"interrupted (Ctrl-C) at t={t:g}"),
+                                 model.param_values(params), nfev, nsteps, x.copy())
+            raise Interrupted(f"simulation interrupted (Ctrl-C) at t={t:g} {model.time_unit}", partial) from None
         t_k, x_k, ev_k, _, code, nf_k, ns_k, t, x, h = out
         if ts and t_k.size and dt is None:  # the resumed run repeats its start point
             t_k, x_k = t_k[1:], x_k[1:]
@@ -272,8 +285,14 @@ def _run_batch(cm: CompiledModel, X: np.ndarray, P: np.ndarray, t_end: float, t_
     X = X.copy()
     kernel = cm.kernel("events_batch")
     while np.any(state[:, 3] == PAUSED):
-        kernel(X, P, t_end, t_discard, rtol, atol, max_step, max_steps, meth, mode, vidx, thr, has_reset,
-               autonomous, STEP_BUDGET, ev, state)
+        try:
+            kernel(X, P, t_end, t_discard, rtol, atol, max_step, max_steps, meth, mode, vidx, thr, has_reset,
+                   autonomous, STEP_BUDGET, ev, state)
+        except (KeyboardInterrupt, SystemError) as exc:
+            if not _checks.interrupted(exc):
+                raise
+            raise Interrupted(f"simulate_many interrupted (Ctrl-C); {int(np.sum(state[:, 3] != PAUSED))} of "
+                              f"{X.shape[0]} runs had finished") from None
     return ev, state
 
 

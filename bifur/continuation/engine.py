@@ -24,6 +24,7 @@ from .corrector import SOLVE_ERRORS, Newton, at_param, merge, user_points, wnorm
 from .events import find_events
 from .problem import BorderedSolve, Discard, Point, Problem, RawBranch, product_test
 from .settings import ContinuationSettings
+from .stability import locate_index_changes, unexplained_change
 
 __all__ = ["ContinuationSettings", "Problem", "continuation", "correct_at_fixed_param", "Point", "RawBranch",
            "product_test", "Discard", "BorderedSolve"]
@@ -74,6 +75,8 @@ class _Run:
         """Special points and requested points strictly between a and b, in arclength order."""
         evs = (find_events(self.problem, a, b, self.settings, self.newton, self.diagnostics)
                if self.settings.detect_events else [])
+        if self.settings.detect_events and unexplained_change(self.problem, a, b):
+            evs += locate_index_changes(self.problem, a, b, self.settings, self.newton, evs, self.diagnostics)
         users, failed = user_points(self.problem, a, b, self.at, self.newton, w)
         for v in failed:
             self.diagnostics.append(Diagnostic("at", f"the corrector failed at the requested value "
@@ -140,8 +143,16 @@ def _step(run: _Run, prev: Point, ds: float) -> tuple[np.ndarray | None, np.ndar
     return z_new, tau, sol, iters
 
 
-def _run_direction(run: _Run, start: Point, sign: float, n_done: int) -> tuple[list[Point], Status]:
-    """Continue from ``start`` in one direction; returns the new points (start excluded)."""
+def _run_direction(run: _Run, start: Point, sign: float, n_done: int, out: list[Point]) -> Status:
+    """Continue from ``start`` in one direction, appending the new points (start excluded) to
+    ``out`` as they are accepted (so that an interrupt keeps them); returns the status."""
+    points, status = _direction(run, start, sign, n_done, out)
+    if points is not out:
+        out[:] = points
+    return status
+
+
+def _direction(run: _Run, start: Point, sign: float, n_done: int, out: list[Point]) -> tuple[list[Point], Status]:
     problem, st = run.problem, run.settings
     name = problem.param_name
     lo, hi = run.bounds
@@ -149,7 +160,6 @@ def _run_direction(run: _Run, start: Point, sign: float, n_done: int) -> tuple[l
     tau = sign * start.tangent  # test functions may depend on the orientation (LP, BP): recompute
     prev = Point(start.z, tau, start.record,
                  start.tests if sign > 0 else run.start_tests(_retest(run, start.z, tau, start.record)))
-    out: list[Point] = []
     ds, failures = st.ds, 0  # corrector failures since the step was last of a normal size
     for _ in range(st.max_steps):
         z_new, tau, sol, iters = _step(run, prev, ds)
@@ -291,12 +301,18 @@ def continuation(problem: Problem, z0: np.ndarray, bounds: tuple[float, float],
                   special=start_special, user=bool(np.any(at_arr == z0[-1])))
     fwd: list[Point] = []
     bwd: list[Point] = []
-    statuses = {}
-    if settings.direction in ("both", "forward"):
-        fwd, statuses["forward"] = _run_direction(run, start, 1.0, 0)
-    closed = statuses.get("forward") is not None and statuses["forward"].code == StatusCode.CLOSED_LOOP
-    if settings.direction in ("both", "backward") and not closed:
-        bwd, statuses["backward"] = _run_direction(run, start, -1.0, len(fwd))
+    statuses: dict[str, Status] = {}
+    try:
+        if settings.direction in ("both", "forward"):
+            statuses["forward"] = _run_direction(run, start, 1.0, 0, fwd)
+        closed = statuses.get("forward") is not None and statuses["forward"].code == StatusCode.CLOSED_LOOP
+        if settings.direction in ("both", "backward") and not closed:
+            statuses["backward"] = _run_direction(run, start, -1.0, len(fwd), bwd)
+    except KeyboardInterrupt:
+        where = "backward" if "forward" in statuses or settings.direction == "backward" else "forward"
+        last = (bwd or fwd or [start])[-1]
+        statuses[where] = Status(StatusCode.INTERRUPTED, f"interrupted (Ctrl-C) at "
+                                 f"{_fmt(problem.param_name, float(last.z[-1]))}; the points computed so far are kept")
     run.progress.close()
     for pt in bwd:
         pt.tangent = -pt.tangent

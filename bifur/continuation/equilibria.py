@@ -58,6 +58,7 @@ class EquilibriumProblem(Problem):
 
     event_kinds = ("LP", "H", "BP")
     vanishing_at_start = {"BP": ("LP", "BP")}
+    index_change = {"LP": 1, "H": 2, "BP": 1}
 
     def __init__(self, cm: CompiledModel, ip: int, p: np.ndarray):
         self.cm = cm
@@ -103,6 +104,32 @@ class EquilibriumProblem(Problem):
         if kind == "H" and not (_has_complex(a["eigenvalues"]) or _has_complex(b["eigenvalues"])):
             return Discard("neutral saddle (a real pair λ, -λ), not a Hopf point")
         return None
+
+    def stability_index(self, record: dict) -> int:
+        return int(record["n_unstable"])
+
+    def index_special_point(self, z: np.ndarray, tangent: np.ndarray, record: dict,
+                            multiplicity: int) -> SpecialPoint | Discard:
+        """A crossing the test functions missed: complex pairs crossing together (a multiple Hopf
+        point, e.g. two Fourier modes of a symmetric ring) or two crossings inside one step."""
+        ev = record["eigenvalues"]
+        lam = ev[int(np.argmin(np.abs(ev.real)))]
+        scale = max(1.0, float(np.max(np.abs(ev))))
+        if abs(lam.imag) <= 1e-8 * scale:
+            return Discard(f"{multiplicity} real eigenvalue(s) cross zero here without a fold or branch-point test "
+                           "changing sign", "warning")
+        pairs = max(1, multiplicity // 2)
+        x, p = z[:-1].copy(), self.params_at(z)
+        omega = float(abs(lam.imag))
+        period = 2 * math.pi / omega
+        data = {"eigenvalues": ev, "omega": omega, "period": period, "multiplicity": pairs,
+                "frequency_hz": 1.0 / (period * self.cm.model.seconds_per_time_unit)}
+        if pairs == 1:
+            nf = first_lyapunov(self.cm, x, p, omega)
+            data.update(l1=nf["l1"], criticality=criticality(nf["l1"]), q=nf["q"], p=nf["p"])
+        else:
+            data.update(l1=math.nan, criticality="undetermined (several pairs cross together)")
+        return SpecialPoint("H", float(z[-1]), x, -1, data, self.param_name)
 
     def refine(self, kind: str, point: Point) -> tuple[np.ndarray, float] | None:
         """Branch points: Moore's extended system (regular where the arclength system is singular)."""

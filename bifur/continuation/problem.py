@@ -173,6 +173,20 @@ class Problem:
         """Status when a special point marked ``data["terminal"]`` ends the branch."""
         return Status(StatusCode.SUCCESS, f"branch ended at {sp.kind} ({sp.param_name}={sp.param:.10g})")
 
+    #: How much each event kind changes :meth:`stability_index` (see :mod:`.stability`).
+    index_change: dict[str, int] = {}
+
+    def stability_index(self, record: dict) -> int | None:
+        """Number of unstable eigenvalues (or multipliers) in a point's record, or None if the
+        problem keeps none; the engine checks that events explain every change of it."""
+        return None
+
+    def index_special_point(self, z: np.ndarray, tangent: np.ndarray, record: dict,
+                            multiplicity: int) -> SpecialPoint | Discard:
+        """Describe a change of the stability index located by bisection (no test function saw it)."""
+        return Discard(f"the stability index changes by {multiplicity} here but no test function changed sign",
+                       "warning")
+
     #: Stop when the branch returns to its start (disable when points live on changing meshes).
     closed_loop_check: bool = True
     #: Test functions that vanish by construction at a start point of a given kind (e.g. the fold

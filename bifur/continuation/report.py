@@ -13,7 +13,7 @@ import warnings
 import numpy as np
 
 from ..branch import Branch
-from ..errors import BranchWarning
+from ..errors import BranchWarning, Interrupted, StatusCode
 from ..model import Model
 from .problem import RawBranch
 
@@ -24,7 +24,8 @@ def raw_to_branch(raw: RawBranch, kind: str, model: Model, param: str, params: d
                   arrays: dict[str, np.ndarray], x: np.ndarray, stable: np.ndarray,
                   meta: dict | None = None, warn: bool = True) -> Branch:
     """Assemble a Branch from continuation output (special points get their index on the branch)
-    and warn if it is incomplete (see :func:`warn_if_incomplete`)."""
+    and warn if it is incomplete (see :func:`warn_if_incomplete`). An interrupted run raises
+    :class:`~bifur.Interrupted` carrying the partial branch."""
     sps = []
     for i, pt in enumerate(raw.points):
         if pt.special is not None:
@@ -36,6 +37,8 @@ def raw_to_branch(raw: RawBranch, kind: str, model: Model, param: str, params: d
     br = Branch(kind, param, param_vals, x, stable, sps, raw.status, model.state_names,
                 {k: v for k, v in params.items() if k != param}, model.time_unit, arrays, model,
                 {"seconds": raw.seconds, **(meta or {})}, raw.diagnostics)
+    if br.status.code == StatusCode.INTERRUPTED:
+        raise Interrupted(br.status.message, result=br)
     if warn:
         warn_if_incomplete(br, stacklevel=4)
     return br

@@ -1,0 +1,45 @@
+"""``cached_njit``: numba's ``njit(cache=True)`` that degrades to an uncached compile.
+
+numba refuses to create a cached function when it finds no writable place for its cache (the
+package directory and the home directory both read-only: "cannot cache function ...: no
+locator available"), and that error would surface at ``import bifur``. Here such functions
+are compiled without a disk cache instead (slower start, one :class:`~bifur.CacheWarning`).
+"""
+from __future__ import annotations
+
+import warnings
+from typing import Any, Callable
+
+from numba import njit
+
+from .errors import CacheWarning
+
+__all__ = ["cached_njit"]
+
+_warned: list[bool] = []
+
+
+def cached_njit(**options: Any) -> Callable[[Callable], Callable]:
+    """Decorator: ``njit(cache=True, **options)``, or without the cache where numba has none.
+
+    Examples
+    --------
+    >>> @cached_njit(error_model="numpy")
+    ... def twice(x):
+    ...     return 2.0 * x
+    >>> twice(1.5)
+    3.0
+    """
+    def wrap(fn: Callable) -> Callable:
+        try:
+            return njit(cache=True, **options)(fn)
+        except RuntimeError as exc:
+            if "cannot cache" not in str(exc):
+                raise
+            if not _warned:
+                _warned.append(True)
+                warnings.warn(f"bifur: numba has nowhere to cache compiled code ({exc}); compiling without a disk "
+                              "cache (each new process compiles again). Set NUMBA_CACHE_DIR to a writable "
+                              "directory of your own to keep it.", CacheWarning, stacklevel=3)
+            return njit(cache=False, **options)(fn)
+    return wrap
