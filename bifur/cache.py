@@ -16,6 +16,10 @@ so whoever can write into the cache directory can run code in a bifur process. T
 * Every generated file carries an HMAC-SHA256 of its content under a random key kept in
   the directory (mode 0600). A file whose tag does not verify (truncated, corrupted, or
   written by anything but bifur's generator) is deleted and regenerated with a warning.
+* numba's own cache files of a generated module (``__pycache__/<module>.*.nbi/.nbc``) are
+  checked when the module is loaded: files recorded in a signed manifest with the same
+  SHA-256 are trusted; others are unpickled once, as numba would, and recorded, or deleted
+  with a warning if they are damaged (numba then compiles again and rewrites them).
 * ``BIFUR_CACHE_DIR=none`` disables the disk cache.
 
 Examples
@@ -37,7 +41,8 @@ from pathlib import Path
 
 from .errors import CacheWarning
 
-__all__ = ["cache_dir", "chosen_dir", "read_verified", "write_signed", "check_private", "UnsafeCacheError"]
+__all__ = ["cache_dir", "chosen_dir", "read_verified", "write_signed", "check_private", "UnsafeCacheError",
+           "heal_numba_cache"]
 
 _TAG = "# bifur-hmac-sha256: "
 _lock = threading.RLock()
@@ -207,3 +212,48 @@ def read_verified(path: Path) -> str | None:
     except OSError:
         pass
     return None
+
+
+def _loads_like_numba(path: Path) -> None:
+    """Read a numba cache file the way numba does (raises if it is damaged)."""
+    import pickle
+    with open(path, "rb") as fh:
+        if path.suffix == ".nbi":
+            pickle.load(fh)  # numba's version
+            stamp, overloads = pickle.loads(fh.read())
+            if not isinstance(overloads, dict):
+                raise ValueError("not a numba index")
+        else:
+            pickle.loads(fh.read())
+
+
+def heal_numba_cache(directory: Path, stem: str) -> None:
+    """Delete damaged numba cache files of the generated module ``stem`` (see the module docstring)."""
+    import json
+    pycache = directory / "__pycache__"
+    files = sorted(p for p in pycache.glob(f"{stem}.*") if p.suffix in (".nbi", ".nbc"))
+    manifest_path = pycache / f"{stem}.manifest"
+    text = read_verified(manifest_path)
+    try:
+        known = json.loads(text) if text else {}
+    except ValueError:
+        known = {}
+    current: dict[str, str] = {}
+    damaged: list[str] = []
+    for path in files:
+        try:
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            if known.get(path.name) != digest:
+                _loads_like_numba(path)
+            current[path.name] = digest
+        except Exception as exc:  # noqa: BLE001 - any failure to read means the file is damaged
+            damaged.append(f"{path.name} ({type(exc).__name__})")
+            try:
+                path.unlink()
+            except OSError:
+                pass
+    if damaged:
+        warnings.warn(f"bifur: discarding damaged numba cache files {', '.join(damaged)} in {pycache}; the "
+                      "functions are compiled again.", CacheWarning, stacklevel=3)
+    if current != known:
+        write_signed(manifest_path, json.dumps(current, sort_keys=True))

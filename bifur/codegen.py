@@ -35,7 +35,7 @@ import sympy
 from sympy.printing.pycode import PythonCodePrinter
 
 from . import _checks
-from .cache import cache_dir, chosen_dir, read_verified, write_signed
+from .cache import cache_dir, chosen_dir, heal_numba_cache, read_verified, write_signed
 from .errors import ModelError
 from .model import Model, check_nodes
 from .parse import sym
@@ -343,6 +343,8 @@ def _module_for(model: Model, backend: str):
                 source = _generate_source(model, backend)
                 write_signed(path, source)
             module = _exec_module(source, str(path), f"bifur_generated.{stem}")
+            if backend == "numba":  # after the module exists (its cached functions refer to it), before any call
+                heal_numba_cache(directory, stem)
         _memory[key] = module
         return module, time.perf_counter() - t0
 

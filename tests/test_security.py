@@ -226,3 +226,31 @@ def test_random_identifiers_compile_and_agree_with_closed_form():
         _agree(names[:2], names[2:], backends=("numpy",))  # the same source as numba compiles
 
     check()
+
+
+def test_damaged_numba_cache_files_are_discarded_and_rebuilt(tmp_path):
+    """numba unpickles its cache files: a damaged one used to fail every later run
+    (UnpicklingError). Now it is deleted with a warning, recompiled, and cached again."""
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache"), "TMPDIR": str(tmp_path)}
+    code = f"""
+        import warnings
+        warnings.simplefilter("always")
+        {MODEL}
+        cm = make().compile()
+        x = cm.rhs(cm.init_vector(), cm.param_vector())
+        print(sum(cm.module.rhs.stats.cache_hits.values()), float(x[0]))
+    """
+    first = _run(code, env)
+    assert first.returncode == 0, first.stderr
+    pycache = tmp_path / "cache" / "bifur" / "__pycache__"
+    damaged = list(pycache.glob("*.nb?"))
+    assert damaged
+    for f in damaged:
+        f.write_bytes(f.read_bytes()[:50])
+    second = _run(code, env)
+    assert second.returncode == 0, second.stderr
+    assert "discarding damaged numba cache files" in second.stderr
+    assert second.stdout.split()[1] == first.stdout.split()[1]
+    third = _run(code, env)
+    assert third.returncode == 0 and "discarding" not in third.stderr
+    assert third.stdout.split()[0] == "1"  # loaded from the rebuilt cache
