@@ -14,7 +14,8 @@ Examples
 from . import models, plot
 from .branch import Branch, Diagnostic, SpecialPoint, load_branch
 from .continuation import ContinuationSettings, continue_cycles, continue_equilibria
-from .cycle import Cycle, find_cycle
+from .continuation.find_cycle import find_cycle
+from .cycle import Cycle
 from .codegen import CompiledModel, compile_model
 from .equilibria import Equilibrium, find_equilibria
 from .errors import (BifurError, BifurWarning, BranchWarning, CacheWarning, Interrupted, ModelError, SolverError,

@@ -196,7 +196,7 @@ def _deflated_newton(rhs_into, jac_into, x, p, roots, radius, nroots, lo, hi, ma
     Returns True once the undeflated Newton step is below 1e-6 of the deflation unit in every
     state (x is then next to a root of f, to be polished); False on a singular Jacobian, a
     non-finite step, ``max_iter`` iterations, or an iterate that cannot be kept within
-    :data:`SEARCH_REACH` box widths of the box.
+    :data:`SEARCH_REACH` box widths of the box centre.
 
     The step needs only the undeflated Newton step d = -J^-1 f (derivation, ours): the Jacobian of
     G is M J + f (grad M)^T, so dividing the Newton equation by M gives

@@ -219,7 +219,7 @@ def test_morris_lecar_snic_branch():
     assert cyc.period == pytest.approx(58.621444105, rel=1e-7)
     br = continue_cycles(model, cyc, "I", (0.0, 300.0))
     snic = br.special("SNIC")
-    assert len(snic) == 1 and not br.special("HOM")
+    assert len(snic) == 1 and not br.special("HOM") and not br.special("BPC")
     sp = snic[0]
     assert sp.param == pytest.approx(39.963153, rel=1e-6)
     assert sp.index == 0 and "backward: the period diverged" in br.status.message and "SNIC" in br.status.message
@@ -239,7 +239,7 @@ def test_morris_lecar_homoclinic_branch():
     model = morris_lecar("homoclinic")
     cyc = find_cycle(model, params={"I": 38.0})  # bistable: found from an unstable equilibrium
     br = continue_cycles(model, cyc, "I", (0.0, 300.0))
-    assert br.special("HOM") and not br.special("SNIC")
+    assert br.special("HOM") and not br.special("SNIC") and not br.special("BPC")
     hom = br.special("HOM")[0]
     assert hom.data["lambda_u"] > 0
     # the saddle really is an equilibrium with that unstable eigenvalue
@@ -283,8 +283,10 @@ def test_cycle_plots(hh_cycles):
 def test_bad_starts():
     hh = hodgkin_huxley()
     eq = continue_equilibria(hh, "I", (0.0, 200.0))
-    with pytest.raises(ModelError, match="Hopf point .SpecialPoint. or a Cycle"):
+    with pytest.raises(ModelError, match=r"SpecialPoint \(H, PD or BPC\) or a Cycle"):
         continue_cycles(hh, "nonsense", "I", (0.0, 200.0))
+    with pytest.raises(ModelError, match="not from 'LP'"):
+        continue_cycles(hh, bifur.SpecialPoint("LP", 1.0, np.zeros(4), 0, {}, "I"), "I", (0.0, 200.0))
     with pytest.raises(ModelError, match="outside p_range"):
         continue_cycles(hh, eq.special("H")[0], "I", (20.0, 200.0))
     with pytest.raises(bifur.SolverError, match="no periodic orbit"):

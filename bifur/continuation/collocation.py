@@ -26,57 +26,13 @@ import numpy as np
 from numba import njit
 
 from .._linalg import lu_factor, lu_solve_matrix
+from .._mesh import Basis, adapt_mesh, evaluate, node_times, node_weights
 
 __all__ = ["Basis", "colloc_residual", "colloc_jacobian", "colloc_monodromy", "condense", "solve_reduced",
            "expand", "evaluate", "node_times", "adapt_mesh", "node_weights"]
 
 #: Kernels wrapped per model by bifur.codegen.
 __kernels__ = {"colloc_residual": None, "colloc_jacobian": None, "colloc_monodromy": None}
-
-
-class Basis:
-    """Lagrange basis on m+1 equidistant nodes of [0, 1], at the m Gauss-Legendre points.
-
-    Attributes: ``L[k, i]`` = l_i(ζ_k), ``D[k, i]`` = l_i'(ζ_k), Gauss points ``zeta`` and
-    weights ``w`` on [0, 1], and ``nc[i]`` = ∫_0^1 l_i (Newton-Cotes weights).
-    """
-
-    def __init__(self, m: int):
-        if not 2 <= m <= 7:
-            raise ValueError(f"ncol must be between 2 and 7, got {m}")
-        self.m = m
-        g, w = np.polynomial.legendre.leggauss(m)
-        self.zeta = 0.5 * (g + 1.0)
-        self.w = 0.5 * w
-        self.nodes = np.arange(m + 1) / m
-        self.L = self.values(self.zeta)
-        self.D = self.derivatives(self.zeta)
-        self.nc = self.w @ self.L
-
-    def values(self, s: np.ndarray) -> np.ndarray:
-        """l_i(s) for every s (rows) and i (columns)."""
-        s = np.atleast_1d(s)[:, None]
-        out = np.ones((s.shape[0], self.m + 1))
-        for i, si in enumerate(self.nodes):
-            for r, sr in enumerate(self.nodes):
-                if r != i:
-                    out[:, i] *= (s[:, 0] - sr) / (si - sr)
-        return out
-
-    def derivatives(self, s: np.ndarray) -> np.ndarray:
-        """l_i'(s)."""
-        s = np.atleast_1d(s)
-        out = np.zeros((s.size, self.m + 1))
-        for i, si in enumerate(self.nodes):
-            for q, sq in enumerate(self.nodes):
-                if q == i:
-                    continue
-                term = np.full(s.size, 1.0 / (si - sq))
-                for r, sr in enumerate(self.nodes):
-                    if r != i and r != q:
-                        term *= (s - sr) / (si - sr)
-                out[:, i] += term
-        return out
 
 
 @njit(cache=True, error_model="numpy")
@@ -196,60 +152,6 @@ def colloc_monodromy(jac_into, X, T, p, h, L, D, M):
             for b in range(n):
                 M[a, b] = tmp[a, b]
     return True
-
-
-def node_times(mesh: np.ndarray, m: int) -> np.ndarray:
-    """τ of every node (N m + 1 values)."""
-    h = np.diff(mesh)
-    t = (mesh[:-1, None] + h[:, None] * (np.arange(m) / m)[None, :]).reshape(-1)
-    return np.append(t, mesh[-1])
-
-
-def evaluate(X: np.ndarray, mesh: np.ndarray, basis: Basis, tau: np.ndarray) -> np.ndarray:
-    """Values of the piecewise polynomial at times τ (taken modulo 1)."""
-    tau = np.mod(np.atleast_1d(tau), 1.0)
-    m = basis.m
-    N = mesh.size - 1
-    j = np.clip(np.searchsorted(mesh, tau, side="right") - 1, 0, N - 1)
-    s = (tau - mesh[j]) / (mesh[j + 1] - mesh[j])
-    lv = basis.values(s)  # (len, m+1)
-    idx = j[:, None] * m + np.arange(m + 1)[None, :]
-    return np.einsum("ti,tic->tc", lv, X[idx])
-
-
-def node_weights(mesh: np.ndarray, basis: Basis) -> np.ndarray:
-    """Quadrature weight of every node for ∫_0^1 g(τ) dτ (Newton-Cotes on each interval)."""
-    m = basis.m
-    h = np.diff(mesh)
-    w = np.zeros((mesh.size - 1) * m + 1)
-    for i in range(m + 1):
-        w[np.arange(mesh.size - 1) * m + i] += h * basis.nc[i]
-    return w
-
-
-def adapt_mesh(X: np.ndarray, mesh: np.ndarray, basis: Basis, n_new: int | None = None) -> np.ndarray:
-    """New mesh equidistributing |x^(m+1)|^(1/(m+1)) (AUTO's criterion) with ``n_new`` intervals
-    (default: as many as now).
-
-    The m-th derivative is constant on each interval; the (m+1)-th is estimated from its
-    jumps between neighbouring intervals (periodically).
-    """
-    m = basis.m
-    N = mesh.size - 1
-    h = np.diff(mesh)
-    coef = np.array([(-1) ** (m - i) * math.comb(m, i) for i in range(m + 1)], dtype=float)
-    idx = np.arange(N)[:, None] * m + np.arange(m + 1)[None, :]
-    dm = np.einsum("i,jic->jc", coef, X[idx]) * (m / h[:, None]) ** m  # x^(m) on each interval
-    jump_right = (np.roll(dm, -1, axis=0) - dm) / (0.5 * (h + np.roll(h, -1)))[:, None]
-    jump_left = np.roll(jump_right, 1, axis=0)
-    d1 = 0.5 * (np.abs(jump_left) + np.abs(jump_right))
-    theta = np.max(d1, axis=1) ** (1.0 / (m + 1))
-    theta = theta + 1e-3 * max(theta.mean(), 1e-300)  # keep every interval finite
-    cum = np.concatenate([[0.0], np.cumsum(theta * h)])
-    targets = np.linspace(0.0, cum[-1], (n_new or N) + 1)
-    new = np.interp(targets, cum, mesh)
-    new[0], new[-1] = 0.0, 1.0
-    return new
 
 
 @njit(cache=True, error_model="numpy")
@@ -395,7 +297,29 @@ def _pivot_tracked(A, q, col, nrows, c0, ids, order, no, det):
 
 
 @njit(cache=True, error_model="numpy")
-def solve_reduced(red_vals, red_rhs, per_rhs, phi, beta, N, m, n, piv, sol):
+def _block_logdet(A, r0, c0, k):
+    """(log|det|, sign) of the k x k block of A at (r0, c0), by LU with partial pivoting on a copy
+    (sign 0.0 when it is singular)."""
+    B = np.empty((k, k))
+    for i in range(k):
+        for j in range(k):
+            B[i, j] = A[r0 + i, c0 + j]
+    logdet = 0.0
+    sign = 1.0
+    for q in range(k):
+        if _pivot_step(B, q, q, k, q) != q:
+            sign = -sign
+        pv = B[q, q]
+        if pv == 0.0:
+            return -np.inf, 0.0
+        logdet += math.log(abs(pv))
+        if pv < 0:
+            sign = -sign
+    return logdet, sign
+
+
+@njit(cache=True, error_model="numpy")
+def solve_reduced(red_vals, red_rhs, per_rhs, phi, beta, N, m, n, piv, sol, shoot):
     """Solve the condensed system over the mesh nodes and (T, p), as AUTO does: eliminate the
     inner mesh nodes one after another (row-pivoted over the 2n rows that contain each node),
     then solve the remaining dense system in (x_0, x_N, T, p) and back-substitute.
@@ -405,7 +329,12 @@ def solve_reduced(red_vals, red_rhs, per_rhs, phi, beta, N, m, n, piv, sol):
     rows ``phi`` and ``beta`` (full length, as left by :func:`condense`, right-hand side last),
     never used as pivots. ``piv`` (N, n, 3n+3) keeps the pivot rows; the solution goes to ``sol``.
     Returns (sum of log|pivot|, sign) of the determinant in a fixed row and column order
-    (sign 0.0 if a pivot vanishes).
+    (sign 0.0 if a pivot vanishes). ``shoot`` receives (log|r|, sign r) of the ratio
+    r = det(E) / det(E_N) of the dense system E left in (x_0, x_N, T, p) and its block E_N
+    over x_N in the carry rows: the determinant of the whole system divided by that of the
+    discrete initial-value problem (x_0 given), which never vanishes on a resolving mesh. r does
+    not depend on the pivoting (any row operation on the carry rows multiplies both factors)
+    and is, up to sign, the bordered shooting determinant det[[M - I, ...]; phase; border].
     """
     R = (N + 1) * n + 2
     P = N * m + 1
@@ -493,6 +422,10 @@ def solve_reduced(red_vals, red_rhs, per_rhs, phi, beta, N, m, n, piv, sol):
         F[2 * n + k, 2 * n + 1] = Dr[k, 3 * n + 1]
         F[2 * n + k, K] = Dr[k, W - 1]
         fid[2 * n + k] = (N + 1) * n + k
+    la, sa = _block_logdet(F, 0, 0, K)
+    lb, sb = _block_logdet(F, 0, n, n)
+    shoot[0] = la - lb
+    shoot[1] = sa * sb
     for q in range(K):
         if not _pivot_tracked(F, q, q, K, q, fid, order, no, det):
             return -np.inf, 0.0

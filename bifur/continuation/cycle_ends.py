@@ -152,7 +152,9 @@ def classify_divergence(pb, points: Sequence[Point], X: np.ndarray, T: float, p:
         ev = sorted_eigenvalues(cm.jac(x_eq, p))
         scale = float(np.max(np.abs(ev)))
         pos = ev[ev.real > 1e-9 * scale]
-        if pos.size >= 1 and np.min(np.abs(ev.real)) > 1e-6 * scale:
+        # a homoclinic orbit leaves along the unstable and returns along the stable manifold: the
+        # equilibrium must be a saddle (an unstable focus next to a canard cycle is not)
+        if pos.size >= 1 and np.any(ev.real < -1e-9 * scale) and np.min(np.abs(ev.real)) > 1e-6 * scale:
             lam_u = float(np.max(pos.real))
             neg = ev[ev.real < 0]
             lam_s = float(np.max(neg.real)) if neg.size else math.nan
@@ -192,9 +194,13 @@ def classify_divergence(pb, points: Sequence[Point], X: np.ndarray, T: float, p:
                            f"the period diverged (T={T:.6g} {unit} at {name}={pc:.8g}): the cycles end in a "
                            f"saddle-node on invariant circle (SNIC) at the fold of equilibria {name}*={p_star:.10g}; "
                            f"T ≈ K/sqrt|{name} - {name}*| with K={K:.6g}"), [])
-    return (Status(StatusCode.PERIOD_DIVERGED,
-                   f"the period diverged (T={T:.6g} {unit} at {name}={pc:.8g}) but neither a saddle nor a "
-                   "saddle-node was found next to the orbit; raise max_period_factor to follow it further"), [])
+    gap = min((_distance_to_orbit(x, X) for x in _equilibria_near(cm, X, speeds, p, math.inf)), default=math.inf)
+    near = (f"the nearest equilibrium is at {gap / diam:.1%} of the orbit's size" if math.isfinite(gap)
+            else "no equilibrium was found next to its slowest points")
+    return (Status(StatusCode.UNEXPLAINED,
+                   f"the period grew to T={T:.6g} {unit} at {name}={pc:.8g}, but the orbit approaches neither a "
+                   f"saddle nor a saddle-node of equilibria ({near}): the stop is unexplained; raise "
+                   "max_period_factor or ntst to follow it further"), [])
 
 
 def divergence_end(pb, points: Sequence[Point], X: np.ndarray, T: float, p: np.ndarray,

@@ -1,6 +1,16 @@
 """Limit-cycle branches by orthogonal collocation: folds of cycles (LPC), period doubling (PD),
 Neimark-Sacker / torus (NS), branch points of cycles (BPC), and the ends of branches at a Hopf
-point, a SNIC or a saddle homoclinic orbit."""
+point, a SNIC or a saddle homoclinic orbit.
+
+Test functions: LPC the parameter component of the tangent; PD and NS products over the
+nontrivial Floquet multipliers (μ + 1, μi μj - 1); BPC the determinant of the bordered
+collocation matrix divided by that of the discrete initial-value problem (see
+:mod:`~bifur.continuation.cycle_linear`), linear in the arclength next to a simple branch point.
+BPCs are refined with Moore's extended system (:mod:`~bifur.continuation.cycle_refine`). PD and
+BPC points carry the orbit and the eigenfunction or kernel vector that branch switching needs
+(:mod:`~bifur.continuation.cycle_starts`); ends are classified in
+:mod:`~bifur.continuation.cycle_ends`.
+"""
 from __future__ import annotations
 
 import copy
@@ -17,6 +27,9 @@ from ..errors import ModelError, Status, StatusCode
 from ..model import Model
 from .collocation import (Basis, adapt_mesh, condense, evaluate, expand, node_times, node_weights,
                           solve_reduced)
+from .cycle_linear import CollocationSolve, kernel_vector, pd_eigenfunction
+from . import cycle_starts
+from .cycle_refine import refine_branch_point
 from .cycle_ends import classify_divergence, divergence_end, hopf_end_points, near_hopf
 from .engine import continuation
 from .problem import BorderedSolve, Discard, Point, Problem, product_test
@@ -56,7 +69,9 @@ class CycleProblem(Problem):
     closed_loop_check = False
     # at a Hopf start the cycles have zero amplitude and leave it with dp/ds = 0: the fold and
     # branch-point tests vanish there by construction (the trivial cycles cross the branch)
-    vanishing_at_start = {"H": ("LPC", "BPC")}
+    # at a PD or BPC start of a switched branch the new branch leaves a branch point (of the doubled
+    # problem for PD), with dp/ds = 0 for a pitchfork
+    vanishing_at_start = {"H": ("LPC", "BPC"), "PD": ("LPC", "BPC"), "BPC": ("LPC", "BPC")}
 
     def __init__(self, cm: CompiledModel, ip: int, p: np.ndarray, mesh: np.ndarray, basis: Basis,
                  reference: np.ndarray, adapt_every: int = 3, max_period_factor: float = 10.0,
@@ -84,6 +99,7 @@ class CycleProblem(Problem):
         self.amp_max = 0.0
         self.T_start = math.nan
         self.next_check = math.inf
+        self.next_stagnation_check = 0.0
         self.hopf_ends = hopf_ends
 
     # -- state -------------------------------------------------------------------------
@@ -143,12 +159,15 @@ class CycleProblem(Problem):
         logdet, sign = condense(J, rhs[:ncoll], phi, beta, N, m, n, red_vals, red_rhs, piv_rows)
         if sign == 0.0:
             raise RuntimeError("singular interval block")
-        logdet2, sign2 = solve_reduced(red_vals, red_rhs, rhs[ncoll:ncoll + n], phi, beta, N, m, n, piv_mesh, sol)
+        shoot = np.empty(2)
+        logdet2, sign2 = solve_reduced(red_vals, red_rhs, rhs[ncoll:ncoll + n], phi, beta, N, m, n, piv_mesh, sol,
+                                       shoot)
         if sign2 == 0.0:
             raise RuntimeError("singular collocation system")
         out = np.empty(self.size)
         expand(piv_rows, sol[:(N + 1) * n].reshape(N + 1, n), sol[(N + 1) * n:], N, m, n, out)
-        return BorderedSolve(out, row.copy(), float(logdet + logdet2), float(sign * sign2))
+        return CollocationSolve(out, row.copy(), float(logdet + logdet2), float(sign * sign2), float(shoot[0]),
+                                float(shoot[1]))
 
     def weights(self, z: np.ndarray) -> np.ndarray:
         return self._w
@@ -184,9 +203,9 @@ class CycleProblem(Problem):
             ns = product_test(mu[i] * mu[j] - 1.0)
         else:
             ns = 1.0
-        # BPC: det [J; τ] from the factorisation of the tangent solve at z
-        logdet, sign = bordered.det_along(tangent)
-        bpc = sign * math.exp(logdet / self.size) if math.isfinite(logdet) else math.nan
+        # BPC: det [J; τ] divided by the never-vanishing determinant of the initial-value problem,
+        # from the factorisation of the tangent solve at z (see cycle_linear)
+        bpc = bordered.bpc_test(tangent) if isinstance(bordered, CollocationSolve) else math.nan
         return np.array([tangent[-1], pd, ns, bpc])
 
     def is_candidate(self, kind: str, a: dict, b: dict) -> Discard | None:
@@ -212,13 +231,22 @@ class CycleProblem(Problem):
                 return pts[-1].special
             return Discard(f"{kind} test zero on small cycles next to a Hopf point: the trivial branch point of "
                            "the collocation system where the branch turns through zero amplitude")
-        if kind in ("PD", "NS") and record["precision"] > 1e-3:
+        if kind in ("PD", "NS", "BPC") and record["precision"] > 1e-3:
             return Discard(f"multipliers too imprecise to decide (|μ1 - 1| = {record['precision']:.1e} > 1e-3): "
                            f"raise ntst to resolve this {kind}", "warning")
         if kind == "PD":
             if not np.any(np.abs(nontriv + 1.0) < 1e-3):
                 return Discard("the PD test changed sign but no multiplier is near -1 at the located point",
                                "warning")
+            V, _ = pd_eigenfunction(self, z)
+            data.update(cycle_starts.switching_data("PD", X, self.mesh, self.m, eigenfunction=V))
+        if kind == "BPC":
+            gap = float(np.min(np.abs(nontriv - 1.0))) if nontriv.size else math.inf
+            if gap > 1e-3:
+                return Discard(f"the BPC test changed sign but no second multiplier is near 1 (nearest at distance "
+                               f"{gap:.1e}) at the located point", "warning")
+            data.update(cycle_starts.switching_data("BPC", X, self.mesh, self.m, tangent=tangent,
+                                                    kernel=kernel_vector(self, z, tangent)))
         if kind == "NS":
             i, j = np.triu_indices(nontriv.size, 1)
             k = int(np.argmin(np.abs(nontriv[i] * nontriv[j] - 1.0)))
@@ -228,6 +256,13 @@ class CycleProblem(Problem):
             data["theta"] = float(abs(np.angle(a)))
         return SpecialPoint(kind, float(z[-1]), X[0].copy(), -1, data, self.param_name)
 
+    def refine(self, kind: str, point: Point) -> tuple[np.ndarray, float] | None:
+        """Branch points of cycles: Moore's extended system on the collocation discretisation
+        (dense, for systems up to :data:`~bifur.continuation.cycle_refine.MOORE_LIMIT` unknowns)."""
+        if kind != "BPC":
+            return None
+        return refine_branch_point(self, point.z, point.tangent)
+
     # -- hooks ---------------------------------------------------------------------------
     def begin_direction(self, start: Point) -> Point:
         mesh, ref = self._initial
@@ -236,6 +271,7 @@ class CycleProblem(Problem):
         self.steps = 0
         self.T_start = float(start.z[self.nx])
         self.next_check = self.max_period_factor * self.T_start
+        self.next_stagnation_check = 0.0
         self.amp_max = max(self.amp_max, start.record.get("amplitude", 0.0))
         return start
 
@@ -277,10 +313,14 @@ class CycleProblem(Problem):
                 extra = hopf_end_points(self, prev.z)
                 if extra:
                     return self.terminal_status(extra[-1].special), extra, True
-        if self._stagnates(points):
+        if self._stagnates(points) and rec["period"] > self.next_stagnation_check:
+            # the period grows while p hardly moves: a homoclinic orbit ahead, or a canard explosion
+            # (which the branch passes through): stop only where the orbit meets an equilibrium
             X, T, p = self.unpack(points[-1].z)
             status, extra = classify_divergence(self, points, X, T, p)
-            return status, extra, False
+            if points[-1].special is not None:
+                return status, extra, False
+            self.next_stagnation_check = 1.25 * T
         if rec["period"] > self.next_check:
             X, T, p = self.unpack(points[-1].z)
             end = divergence_end(self, points, X, T, p, 10 * self.max_period_factor * self.T_start)
@@ -298,35 +338,18 @@ class CycleProblem(Problem):
         tol = 1e-8 * (1.0 + abs(p[-1]))
         return T[0] < T[1] < T[2] and T[2] > 2 * self.T_start and abs(p[2] - p[1]) < tol and abs(p[1] - p[0]) < tol
 
+    def stalled(self, points: Sequence[Point], status: Status) -> Status:
+        """A stall after the period has grown: classify the end (SNIC or HOM) when the orbit meets
+        an equilibrium or a saddle-node's ghost; otherwise keep the stall's status."""
+        if not points or not points[-1].record["period"] > 2.0 * self.T_start:
+            return status
+        X, T, p = self.unpack(points[-1].z)
+        new, _ = classify_divergence(self, points, X, T, p)
+        return new if points[-1].special is not None else status
+
     def terminal_status(self, sp: SpecialPoint) -> Status:
         return Status(StatusCode.HOPF_END, f"the cycles shrank to the Hopf point at {sp.param_name}={sp.param:.10g} "
                       f"(amplitude -> 0); the branch ends there")
-
-
-def _start_from_hopf(cm: CompiledModel, sp: SpecialPoint, basis: Basis, ntst: int):
-    if "q" not in sp.data or "omega" not in sp.data:
-        raise ModelError("the Hopf point carries no eigenvector: use one from continue_equilibria")
-    mesh = np.linspace(0.0, 1.0, ntst + 1)
-    tau = node_times(mesh, basis.m)
-    q = np.asarray(sp.data["q"])
-    phi = np.real(q[None, :] * np.exp(2j * np.pi * tau)[:, None])
-    w = node_weights(mesh, basis)
-    phi /= math.sqrt(w @ np.sum(phi ** 2, axis=1))
-    X = np.tile(sp.x, (tau.size, 1))
-    T = 2 * math.pi / sp.data["omega"]
-    z0 = np.concatenate([X.reshape(-1), [T, sp.param]])
-    tangent = np.concatenate([phi.reshape(-1), [0.0, 0.0]])
-    return mesh, X + phi, z0, tangent
-
-
-def _start_from_cycle(cycle: Cycle, basis: Basis, ntst: int | None, param: str):
-    if cycle.ncol == basis.m and (ntst is None or ntst == cycle.mesh.size - 1):
-        mesh, X = cycle.mesh.copy(), cycle.profile.copy()
-    else:
-        N = ntst or cycle.mesh.size - 1
-        mesh = cycle.adapted_mesh(N)
-        X = cycle.evaluate_tau(node_times(mesh, basis.m))
-    return mesh, X, np.concatenate([X.reshape(-1), [cycle.period, cycle.params[param]]])
 
 
 def continue_cycles(model: Model, start, param: str, p_range: tuple[float, float], ntst: int | None = None,
@@ -339,8 +362,23 @@ def continue_cycles(model: Model, start, param: str, p_range: tuple[float, float
     ----------
     model : Model
     start : SpecialPoint or Cycle
-        A Hopf point ("H") from :func:`continue_equilibria` (branch switching along its
-        eigenvector), or a :class:`~bifur.Cycle` from :func:`find_cycle` or ``branch.orbit(i)``.
+        Where the branch starts (see :mod:`~bifur.continuation.cycle_starts`):
+
+        * a Hopf point ("H") from :func:`continue_equilibria`: the cycles born there (branch
+          switching along the critical eigenvector);
+        * a period-doubling point ("PD") of a cycle branch: the period-doubled branch (the orbit
+          run twice on a doubled mesh, leaving along the PD eigenfunction; ``ntst`` defaults to
+          twice the PD point's mesh);
+        * a branch point of cycles ("BPC") of a cycle branch: both halves of the other branch
+          through it (tangent from the algebraic bifurcation equation, or the kernel vector
+          orthogonal to the branch as fallback; ``branch.meta["switching"]`` says which);
+        * a :class:`~bifur.Cycle` from :func:`find_cycle` or ``branch.orbit(i)``.
+
+        A switched branch carries its start as its first special point (``data["switched"]``).
+        PD and BPC points carry what switching needs in ``data`` (``profile``, ``mesh``,
+        ``ncol``, ``period``, and ``eigenfunction`` or ``tangent`` and ``kernel``), which survives
+        :meth:`~bifur.Branch.save` / :func:`~bifur.load_branch`.
+
         For a model with a reset, tonic spiking is continued as the fixed point of its reset map
         (see :func:`~bifur.continuation.reset_maps.continue_reset_cycles`; ``start`` may then also
         be a parameter value or None).
@@ -359,8 +397,11 @@ def continue_cycles(model: Model, start, param: str, p_range: tuple[float, float
     adapt_every : int
         Mesh adaptation every this many points (0 disables it).
     max_period_factor : float
-        The branch stops (and its end is classified as SNIC or HOM) when the period exceeds this
-        multiple of the period at the start.
+        When the period exceeds this multiple of the period at the start, the end of the branch
+        is classified: SNIC or HOM when the orbit meets a saddle-node's ghost or a saddle. A period
+        that grows while the orbit stays away from every equilibrium (a canard explosion) is
+        followed on; if it passes ten times this multiple unexplained, the branch stops with
+        status ``UNEXPLAINED``.
     at : sequence of float, optional
         Parameter values at which cycles are computed exactly (find them with ``branch.at(value)``).
 
@@ -382,13 +423,27 @@ def continue_cycles(model: Model, start, param: str, p_range: tuple[float, float
     [7.8423, 7.9178, 6.2603]
     >>> cyc.special_points[-1]
     SpecialPoint(H at I=154.5224337, supercritical)
+
+    Switching at a period doubling of the Rössler system follows the period-2 cycles, which
+    double again:
+
+    >>> text = "\\n".join(["dx/dt = -y - z", "dy/dt = x + a*y", "dz/dt = b + z*(x - c)"])
+    >>> ross = bifur.Model.from_text(text, {"a": 0.2, "b": 0.2, "c": 2.5}, {"x": 1.0, "y": 0.0, "z": 0.0},
+    ...                              time_unit="1")
+    >>> p1 = continue_cycles(ross, bifur.find_cycle(ross), "c", (2.5, 4.0))
+    >>> [pd] = p1.special("PD")
+    >>> p2 = continue_cycles(ross, pd, "c", (2.5, 4.0))
+    >>> round(pd.param, 6), round(float(p2.period[0] / pd.data["period"]), 9)
+    (2.832445, 2.0)
+    >>> [round(sp.param, 6) for sp in p2.special("PD")]
+    [2.832445, 3.837358]
     """
     check_autonomous(model)
     if model.reset is not None:
         from .reset_maps import continue_reset_cycles
         return continue_reset_cycles(model, start, param, p_range, settings=settings, progress=progress,
                                      params=params, max_period_factor=max_period_factor, at=at)
-    n_mesh = ntst if ntst is not None else (start.mesh.size - 1 if isinstance(start, Cycle) else 60)
+    n_mesh = ntst if ntst is not None else _default_ntst(start)
     _, ncol = _checks.collocation_size(model.n_states, n_mesh, ncol)
     if isinstance(start, SpecialPoint):
         _checks.state(model, start.x, "start.x")
@@ -396,22 +451,19 @@ def continue_cycles(model: Model, start, param: str, p_range: tuple[float, float
         _checks.same_states(model, start.model, "the start cycle")
     cm = model.compile()
     ip = cm.param_index(param)
-    basis = Basis(ncol)
     settings = settings or ContinuationSettings()
-    tangent0 = None
+    basis = Basis(ncol)
+    label = None
     if isinstance(start, SpecialPoint):
-        if start.kind != "H":
-            raise ModelError(f"cycles start from a Hopf point or a Cycle, not from {start.kind!r}")
-        if start.param_name and start.param_name != param:
-            raise ModelError(f"the Hopf point was located in {start.param_name!r}, not in {param!r}")
-        pars = {**start.params, **(params or {}), param: start.param}
-        mesh, ref, z0, tangent0 = _start_from_hopf(cm, start, basis, ntst or 60)
-        settings = settings.with_(direction="forward")
+        pars, begin, label = _special_start(cm, start, param, params, basis, ntst, adapt_every)
     elif isinstance(start, Cycle):
         pars = {**start.params, **(params or {})}
-        mesh, ref, z0 = _start_from_cycle(start, basis, ntst, param)
+        begin = cycle_starts.from_cycle(start, basis, ntst, param)
     else:
-        raise ModelError("start must be a Hopf point (SpecialPoint) or a Cycle, got " + type(start).__name__)
+        raise ModelError("start must be a SpecialPoint (H, PD or BPC) or a Cycle, got " + type(start).__name__)
+    if begin.direction is not None:
+        settings = settings.with_(direction=begin.direction)
+    mesh, ref, z0, tangent0 = begin.mesh, begin.reference, begin.z0, begin.tangent
     p = cm.param_vector(pars)
     lo, hi = float(min(p_range)), float(max(p_range))
     if not lo <= z0[-1] <= hi:
@@ -423,7 +475,7 @@ def continue_cycles(model: Model, start, param: str, p_range: tuple[float, float
         amp = problem.record(z0)["amplitude"]
         settings = settings.with_(ds_max=max(0.02 * (hi - lo), 0.05 * z0[problem.nx], 0.05 * amp, 1e-6))
     raw = continuation(problem, z0, (lo, hi), settings, progress, label=f"cycles in {param}", tangent0=tangent0,
-                       at=at, start_special=copy.deepcopy(start) if tangent0 is not None else None)
+                       at=at, start_special=label)
     recs = [pt.record for pt in raw.points]
     arrays = {k: np.array([r[k] for r in recs]) for k in ("period", "multipliers", "precision", "max", "min",
                                                             "amplitude", "n_unstable")}
@@ -431,7 +483,42 @@ def continue_cycles(model: Model, start, param: str, p_range: tuple[float, float
     arrays["meshes"] = np.array([r["mesh"] for r in recs])
     full = model.param_values(pars)
     br = raw_to_branch(raw, "cycle", model, param, full, arrays, np.array([r["x0"] for r in recs]),
-                       np.array([r["stable"] for r in recs]), meta={"ncol": ncol, "ntst": problem.N})
+                       np.array([r["stable"] for r in recs]),
+                       meta={"ncol": ncol, "ntst": problem.N, **({"switching": begin.method} if label else {})})
     for sp in br.special_points:
         sp.data.pop("terminal", None)
     return br
+
+
+def _default_ntst(start) -> int:
+    if isinstance(start, Cycle):
+        return start.mesh.size - 1
+    if isinstance(start, SpecialPoint) and "mesh" in start.data:
+        mesh_size = np.asarray(start.data["mesh"]).size - 1
+        return 2 * mesh_size if start.kind == "PD" else mesh_size
+    return 60
+
+
+def _special_start(cm: CompiledModel, sp: SpecialPoint, param: str, params: Mapping[str, float] | None,
+                   basis: Basis, ntst: int | None, adapt_every: int
+                   ) -> tuple[dict, cycle_starts.Start, SpecialPoint]:
+    """Parameters, start and start label of a branch from a Hopf point, a PD point or a BPC."""
+    if sp.kind not in ("H", "PD", "BPC"):
+        raise ModelError(f"cycles start from a Hopf point (H), a period doubling (PD), a branch point of cycles "
+                         f"(BPC) or a Cycle, not from {sp.kind!r}")
+    if sp.param_name and sp.param_name != param:
+        raise ModelError(f"the {sp.kind} point was located in {sp.param_name!r}, not in {param!r}")
+    pars = {**sp.params, **(params or {}), param: sp.param}
+    label = copy.deepcopy(sp)
+    if sp.kind == "H":
+        return pars, cycle_starts.from_hopf(sp, basis, ntst or 60), label
+    label.data["switched"] = True
+    if sp.kind == "PD":
+        return pars, cycle_starts.from_period_doubling(sp, basis, ntst), label
+    p = cm.param_vector(pars)
+    ip = cm.param_index(param)
+
+    def problem_at(mesh: np.ndarray, ref: np.ndarray) -> CycleProblem:
+        return CycleProblem(cm, ip, p, mesh, basis, ref, adapt_every)
+
+    return pars, cycle_starts.from_branch_point(sp, basis, ntst, problem_at), label
