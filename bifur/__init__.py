@@ -12,7 +12,8 @@ Examples
 -64.996
 """
 from . import models, plot
-from .branch import Branch, Diagnostic, SpecialPoint, load_branch
+from .branch import Branch, CycleBranch, Diagnostic, EquilibriumBranch, ResetCycleBranch, SpecialPoint
+from .branch_io import load_branch
 from .continuation import ContinuationSettings, continue_cycles, continue_equilibria
 from .continuation.find_cycle import find_cycle
 from .cycle import Cycle
@@ -32,7 +33,8 @@ __all__ = [
     "Model", "Reset", "CompiledModel", "compile_model",
     "simulate", "simulate_many", "Trajectory", "SpikeTrains",
     "find_equilibria", "Equilibrium",
-    "continue_equilibria", "ContinuationSettings", "Branch", "SpecialPoint", "Diagnostic", "load_branch",
+    "continue_equilibria", "ContinuationSettings", "Branch", "EquilibriumBranch", "CycleBranch", "ResetCycleBranch",
+    "SpecialPoint", "Diagnostic", "load_branch",
     "continue_cycles", "find_cycle", "Cycle",
     "fi_curve", "fg_curve", "FICurve", "depolarization_block", "with_conductance_input", "input_conductance",
     "firing_pattern", "FiringPattern", "izhikevich_network", "simulate_izhikevich_network", "NetworkResult",

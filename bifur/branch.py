@@ -1,7 +1,15 @@
-"""Branch and SpecialPoint: plain records of a continuation, saved losslessly as npz + JSON."""
+"""Records of a continuation: special points, diagnostics and branches, one class per kind of branch.
+
+* :class:`EquilibriumBranch` — eigenvalues and the number of unstable ones per point;
+* :class:`CycleBranch` — period, frequency, Floquet multipliers and the precision of the
+  trivial one, extremes over the orbit, and the orbit itself (:meth:`CycleBranch.orbit`);
+* :class:`ResetCycleBranch` — tonic spiking of a model with a reset, as fixed points of its
+  reset map: the same quantities read off the flights between resets, and inter-spike intervals.
+
+All are plain data, saved losslessly (npz + JSON, no pickle) by :mod:`bifur.branch_io`.
+"""
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -9,10 +17,11 @@ from typing import Any
 
 import numpy as np
 
-from .errors import ModelError, Status, StatusCode
+from .errors import Status
 from .model import TIME_UNITS
 
-__all__ = ["Branch", "SpecialPoint", "Diagnostic", "load_branch"]
+__all__ = ["Branch", "EquilibriumBranch", "CycleBranch", "ResetCycleBranch", "SpecialPoint", "Diagnostic",
+           "make_branch"]
 
 
 @dataclass
@@ -22,7 +31,7 @@ class SpecialPoint:
     Attributes
     ----------
     kind : str
-        "LP" (fold), "H" (Hopf), "BP" (branch point), "LPC", "PD", "NS", "SNIC", "HOM", ...
+        "LP" (fold), "H" (Hopf), "BP" (branch point), "LPC", "PD", "NS", "BPC", "SNIC", "HOM", ...
     param : float
         Parameter value.
     x : ndarray
@@ -42,6 +51,9 @@ class SpecialPoint:
         True when the point was located to the requested precision. An unrefined point is kept
         (never dropped): ``param`` and ``x`` are then the best estimate and ``bracket`` the
         interval of the branch that certainly contains it.
+    period, frequency_hz, omega, l1, criticality, multiplicity, a, b, multipliers, K, lambda_u
+        The kind-specific results of ``data`` as attributes (NaN, or None for non-numbers, where
+        the kind has no such field).
 
     Examples
     --------
@@ -62,6 +74,26 @@ class SpecialPoint:
     precision: float = math.nan
     params: dict = field(default_factory=dict)
     refined: bool = True
+
+    # documented fields of ``data``, as attributes (NaN or None where the kind has no such field)
+    def _get(self, key: str, default: Any = math.nan) -> Any:
+        return self.data.get(key, default)
+
+    period = property(lambda self: float(self._get("period")),
+                      doc="Period of the cycle at the point (H: 2π/ω of the critical pair; SNIC/HOM: at the last cycle).")
+    frequency_hz = property(lambda self: float(self._get("frequency_hz")), doc="1/period in Hz.")
+    omega = property(lambda self: float(self._get("omega")), doc="H: imaginary part of the critical pair.")
+    l1 = property(lambda self: float(self._get("l1")), doc="H: first Lyapunov coefficient (> 0 subcritical).")
+    criticality = property(lambda self: self._get("criticality", None),
+                           doc="H: 'subcritical', 'supercritical' or 'degenerate'.")
+    multiplicity = property(lambda self: int(self._get("multiplicity", 1)),
+                            doc="H: number of pairs crossing together (2 in symmetric systems).")
+    a = property(lambda self: float(self._get("a")), doc="LP/SNIC: quadratic normal-form coefficient.")
+    b = property(lambda self: float(self._get("b")), doc="LP/SNIC: parameter normal-form coefficient.")
+    multipliers = property(lambda self: self._get("multipliers", None),
+                           doc="Cycle points: Floquet multipliers (by decreasing modulus).")
+    K = property(lambda self: float(self._get("K")), doc="SNIC: T ≈ K/√|p - p*|.")
+    lambda_u = property(lambda self: float(self._get("lambda_u")), doc="HOM: unstable eigenvalue of the saddle.")
 
     def __repr__(self) -> str:
         extra = "" if self.refined else f", unrefined in [{self.bracket[0]:.10g}, {self.bracket[1]:.10g}]"
@@ -105,20 +137,23 @@ class Diagnostic:
 
 
 class Branch:
-    """A continued branch: points (parameter, state), per-point arrays, special points and status.
+    """What every continued branch has: points (parameter, state), special points, status.
+
+    Continuation functions return the subclass of the branch's kind; this base holds what
+    they share.
 
     Attributes
     ----------
     kind : str
-        "equilibrium", "cycle", ...
+        "equilibrium" or "cycle".
     param_name : str
     param : ndarray (N,)
     x : ndarray (N, n_states)
         States (for cycles, the point at phase 0).
     stable : ndarray of bool (N,)
     arrays : dict of ndarray
-        Other per-point arrays: ``eigenvalues``, ``n_unstable`` for equilibria; ``period``,
-        ``multipliers``, ``precision``, ``max``, ``min``, ... for cycles.
+        Per-point arrays, also readable as ``branch[name]``; the subclasses give the documented
+        ones as attributes.
     special_points : list of SpecialPoint
     status : Status
         Why the continuation stopped (with advice when it failed).
@@ -190,33 +225,12 @@ class Branch:
         """Special points of one kind, in branch order."""
         return [sp for sp in self.special_points if sp.kind == kind]
 
-    @property
-    def eigenvalues(self) -> np.ndarray:
-        return self.arrays["eigenvalues"]
-
-    @property
-    def period(self) -> np.ndarray:
-        return self.arrays["period"]
-
-    @property
-    def frequency_hz(self) -> np.ndarray:
-        """Frequency in Hz (1/period converted with the model's time unit)."""
-        return 1.0 / (self.arrays["period"] * TIME_UNITS[self.time_unit])
-
-    @property
-    def multipliers(self) -> np.ndarray:
-        return self.arrays["multipliers"]
-
-    @property
-    def precision(self) -> np.ndarray:
-        return self.arrays["precision"]
-
     def max(self, name: str) -> np.ndarray:
-        """Per-point maximum of a state over the cycle (the state itself for equilibria)."""
+        """Per-point maximum of a state (over the orbit for cycles; the state itself for equilibria)."""
         return self._extreme("max", name)
 
     def min(self, name: str) -> np.ndarray:
-        """Per-point minimum of a state over the cycle (the state itself for equilibria)."""
+        """Per-point minimum of a state (over the orbit for cycles; the state itself for equilibria)."""
         return self._extreme("min", name)
 
     def _extreme(self, which: str, name: str) -> np.ndarray:
@@ -225,13 +239,6 @@ class Branch:
         if which in self.arrays:
             return self.arrays[which][:, self.state_names.index(name)]
         return self[name]
-
-    def orbit(self, i: int):
-        """The periodic orbit at point ``i`` of a cycle branch, as a :class:`bifur.Cycle`."""
-        from .cycle import Cycle
-        if self.kind != "cycle":
-            raise ModelError("orbit() is defined for cycle branches only")
-        return Cycle.from_branch(self, i)
 
     def to_dataframe(self):
         """A pandas DataFrame with one row per point (pandas is imported on demand)."""
@@ -260,164 +267,116 @@ class Branch:
 
         Lossless: floats are written exactly, no pickle is used. Read back with :func:`load_branch`.
         """
-        path = Path(path)
-        if path.suffix != ".npz":
-            path = path.with_suffix(path.suffix + ".npz") if path.suffix else path.with_suffix(".npz")
-        arrays = {"param": self.param, "x": self.x, "stable": self.stable}
-        arrays.update({f"a_{k}": v for k, v in self.arrays.items()})
-        sps = []
-        for i, sp in enumerate(self.special_points):
-            arrays[f"sp{i}_x"] = np.asarray(sp.x)
-            sps.append({"kind": sp.kind, "param": sp.param, "index": sp.index, "param_name": sp.param_name,
-                        "bracket": _encode(list(sp.bracket)), "precision": _encode(sp.precision),
-                        "data": _encode(sp.data), "params": _encode(sp.params), "refined": sp.refined})
-        model = None
-        if self.model is not None:
-            from .serialize import model_to_dict
-            model = model_to_dict(self.model)
-        meta = {"format": "bifur-branch-1", "kind": self.kind, "param_name": self.param_name,
-                "state_names": list(self.state_names), "params": self.params, "time_unit": self.time_unit,
-                "status": {"code": self.status.code.value, "message": self.status.message},
-                "special_points": sps, "meta": _encode(self.meta), "model": model,
-                "diagnostics": [_encode([d.kind, d.message, d.param, d.severity]) for d in self.diagnostics]}
-        arrays["__meta__"] = np.array(json.dumps(meta))
-        np.savez(path, **arrays)
-        return path
+        from .branch_io import save_branch
+        return save_branch(self, path)
 
 
-def _encode(obj: Any) -> Any:
-    """JSON-encodable form of nested data with numpy arrays, complex numbers and non-finite floats."""
-    if isinstance(obj, dict):
-        return {str(k): _encode(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_encode(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        if np.iscomplexobj(obj):
-            return {"__ndarray__": _encode(obj.real.tolist()), "imag": _encode(obj.imag.tolist()),
-                    "shape": list(obj.shape)}
-        return {"__ndarray__": _encode(obj.tolist()), "dtype": str(obj.dtype), "shape": list(obj.shape)}
-    if isinstance(obj, (complex, np.complexfloating)):
-        return {"__complex__": [_encode(float(obj.real)), _encode(float(obj.imag))]}
-    if isinstance(obj, (bool, np.bool_)):
-        return bool(obj)
-    if isinstance(obj, (int, np.integer)):
-        return int(obj)
-    if isinstance(obj, (float, np.floating)):
-        f = float(obj)
-        return f if math.isfinite(f) else {"__float__": repr(f)}
-    return obj
+class EquilibriumBranch(Branch):
+    """A branch of equilibria (from :func:`bifur.continue_equilibria`).
 
-
-def _decode(obj: Any) -> Any:
-    if isinstance(obj, list):
-        return [_decode(v) for v in obj]
-    if not isinstance(obj, dict):
-        return obj
-    if "__ndarray__" in obj:
-        real = np.array(_decode(obj["__ndarray__"]), dtype=float if "imag" in obj else obj["dtype"])
-        if "imag" in obj:
-            real = real + 1j * np.array(_decode(obj["imag"]), dtype=float)
-        return real.reshape(obj["shape"])
-    if "__complex__" in obj:
-        re, im = (_decode(v) for v in obj["__complex__"])
-        return complex(re, im)
-    if "__float__" in obj:
-        return float(obj["__float__"])
-    return {k: _decode(v) for k, v in obj.items()}
-
-
-#: Largest member of a branch file that :func:`load_branch` reads (bytes, uncompressed).
-MAX_MEMBER_BYTES = 2 * 2 ** 30
-#: Largest JSON header of a branch file (bytes).
-MAX_META_BYTES = 64 * 2 ** 20
-
-
-def _open_checked(path: Path) -> None:
-    """Refuse files that are not zip archives of .npy members of bounded size."""
-    import zipfile
-    try:
-        with zipfile.ZipFile(path) as z:
-            infos = z.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise ModelError(f"{path} is not a bifur branch file (not an npz archive: {exc})") from None
-    for info in infos:
-        limit = MAX_META_BYTES if info.filename == "__meta__.npy" else MAX_MEMBER_BYTES
-        if info.file_size > limit:
-            raise ModelError(f"{path}: member {info.filename!r} has {info.file_size} bytes (limit {limit}); "
-                             "refusing to load it")
-    if "__meta__.npy" not in {i.filename for i in infos}:
-        raise ModelError(f"{path} is not a bifur branch file (no __meta__ member)")
-
-
-def _check_consistent(path: Path, br: "Branch") -> None:
-    """The arrays fit the branch's states, and the stored model (if any) is the branch's."""
-    n, N = len(br.state_names), len(br.param)
-    if br.x.shape != (N, n) or br.stable.shape != (N,):
-        raise ModelError(f"{path}: arrays do not match the branch ({N} points of {n} states expected, got x "
-                         f"{br.x.shape}, stable {br.stable.shape})")
-    for k, v in br.arrays.items():
-        if v.shape[:1] != (N,):
-            raise ModelError(f"{path}: array {k!r} has {v.shape[0] if v.ndim else 0} rows for {N} points")
-    for sp in br.special_points:
-        if np.shape(sp.x) != (n,) or not 0 <= sp.index < max(N, 1):
-            raise ModelError(f"{path}: special point {sp.kind} does not fit the branch")
-    m = br.model
-    if m is not None:
-        if tuple(m.state_names) != br.state_names:
-            raise ModelError(f"{path}: the stored model {m.name!r} has states {m.state_names}, the branch "
-                             f"{br.state_names}")
-        unknown = [k for k in (br.param_name, *br.params) if k not in m.params]
-        if unknown:
-            raise ModelError(f"{path}: the stored model {m.name!r} has no parameter(s) {', '.join(unknown)}")
-
-
-def load_branch(path: str | Path) -> Branch:
-    """Read a branch written by :meth:`Branch.save` (no pickle involved).
-
-    The file is checked before use: an npz archive with members of bounded size, a header of
-    the expected form, arrays that fit the branch, and a stored model (read through the same
-    safe parser and limits as :meth:`bifur.Model.from_text`) whose states and parameters are
-    the branch's. Anything else raises :class:`~bifur.ModelError` naming the problem.
+    Attributes (besides those of :class:`Branch`)
+    ----------------------------------------------
+    eigenvalues : ndarray (N, n), complex
+        Eigenvalues of the Jacobian at each point, by decreasing real part.
+    n_unstable : ndarray (N,) of int
+        Number of eigenvalues with positive real part.
 
     Examples
     --------
-    >>> import bifur, tempfile, os
+    >>> import bifur
     >>> from bifur.models import fitzhugh_nagumo
     >>> br = bifur.continue_equilibria(fitzhugh_nagumo(), "I", (0.0, 2.0))
-    >>> p = br.save(os.path.join(tempfile.mkdtemp(), "fhn"))
-    >>> bool(np.array_equal(bifur.load_branch(p).param, br.param))
-    True
+    >>> type(br).__name__, br.eigenvalues.shape[1], int(br.n_unstable.max())
+    ('EquilibriumBranch', 2, 2)
     """
-    path = Path(path)
-    _open_checked(path)
-    try:
-        with np.load(path, allow_pickle=False) as f:
-            br = _read(f)
-    except ModelError as exc:
-        raise ModelError(f"{path}: {exc}") from None
-    except (KeyError, TypeError, ValueError, IndexError, AttributeError, RecursionError, OSError) as exc:
-        raise ModelError(f"{path} is not a valid bifur branch file ({type(exc).__name__}: {exc})") from None
-    _check_consistent(path, br)
-    return br
+
+    @property
+    def eigenvalues(self) -> np.ndarray:
+        return self.arrays["eigenvalues"]
+
+    @property
+    def n_unstable(self) -> np.ndarray:
+        return self.arrays["n_unstable"]
 
 
-def _read(f) -> Branch:
-    meta = json.loads(str(f["__meta__"]))
-    if not isinstance(meta, dict) or meta.get("format") != "bifur-branch-1":
-        raise ModelError("not a bifur branch file (format bifur-branch-1 expected)")
-    arrays = {k[2:]: f[k] for k in f.files if k.startswith("a_")}
-    sps = []
-    for i, s in enumerate(meta["special_points"]):
-        sps.append(SpecialPoint(str(s["kind"]), float(s["param"]), f[f"sp{i}_x"], int(s["index"]),
-                                _decode(s["data"]), str(s["param_name"]), tuple(_decode(s["bracket"])),
-                                float(_decode(s["precision"])), _decode(s.get("params", {})),
-                                bool(s.get("refined", True))))
-    diags = [Diagnostic(*_decode(d)) for d in meta.get("diagnostics", [])]
-    model = None
-    if meta.get("model") is not None:
-        from .serialize import model_from_dict
-        model = model_from_dict(meta["model"])
-    status = Status(StatusCode(meta["status"]["code"]), str(meta["status"]["message"]))
-    return Branch(str(meta["kind"]), str(meta["param_name"]), f["param"], f["x"], f["stable"], sps, status,
-                  tuple(meta["state_names"]), dict(meta["params"]), str(meta["time_unit"]), arrays, model,
-                  _decode(meta["meta"]), diags)
+class CycleBranch(Branch):
+    """A branch of periodic orbits (from :func:`bifur.continue_cycles`).
+
+    Attributes (besides those of :class:`Branch`)
+    ----------------------------------------------
+    period : ndarray (N,)
+        Period in the model's time unit.
+    frequency_hz : ndarray (N,)
+        1/period in Hz.
+    multipliers : ndarray (N, n), complex
+        Floquet multipliers by decreasing modulus.
+    precision : ndarray (N,)
+        |μ - 1| of the trivial multiplier (NaN where not computed).
+    amplitude : ndarray (N,)
+        L2 amplitude of the orbit (NaN where not computed).
+    max(name), min(name)
+        Extremes of a state over the orbit.
+    orbit(i)
+        The orbit at point i.
+    """
+
+    @property
+    def period(self) -> np.ndarray:
+        return self.arrays["period"]
+
+    @property
+    def frequency_hz(self) -> np.ndarray:
+        """Frequency in Hz (1/period converted with the model's time unit)."""
+        return 1.0 / (self.arrays["period"] * TIME_UNITS[self.time_unit])
+
+    @property
+    def multipliers(self) -> np.ndarray:
+        return self.arrays["multipliers"]
+
+    @property
+    def precision(self) -> np.ndarray:
+        return self.arrays.get("precision", np.full(len(self), math.nan))
+
+    @property
+    def amplitude(self) -> np.ndarray:
+        return self.arrays.get("amplitude", np.full(len(self), math.nan))
+
+    def orbit(self, i: int):
+        """The periodic orbit at point ``i``, as a :class:`bifur.Cycle`."""
+        from .cycle import Cycle
+        return Cycle.from_branch(self, i)
+
+
+class ResetCycleBranch(CycleBranch):
+    """Tonic spiking of a model with a reset, continued as fixed points of its reset map P^k.
+
+    Attributes (besides those of :class:`CycleBranch`)
+    ----------------------------------------------------
+    isi : ndarray (N, k)
+        The k inter-spike intervals of one period.
+    k : int
+        Spikes per period.
+    """
+
+    @property
+    def isi(self) -> np.ndarray:
+        return self.arrays["isi"]
+
+    @property
+    def k(self) -> int:
+        return int(self.meta.get("k", 1))
+
+
+def branch_class(kind: str, meta: dict | None) -> type[Branch]:
+    """The record class of a branch of this kind (``meta["hybrid"]`` marks reset-map cycles)."""
+    if kind == "equilibrium":
+        return EquilibriumBranch
+    if kind == "cycle":
+        return ResetCycleBranch if (meta or {}).get("hybrid") else CycleBranch
+    return Branch
+
+
+def make_branch(kind: str, *args: Any, **kwargs: Any) -> Branch:
+    """A branch record of the class for ``kind`` (arguments as for :class:`Branch`)."""
+    meta = kwargs.get("meta", args[11] if len(args) > 11 else None)
+    return branch_class(kind, meta)(kind, *args, **kwargs)

@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 import bifur
+import bifur.branch_io
 from bifur import Model, ModelError
 from bifur.models import fitzhugh_nagumo, hodgkin_huxley
 
@@ -191,13 +192,13 @@ def test_oversized_members_are_refused_without_reading_them(fhn_file, tmp_path):
         for info in z.infolist():
             out.writestr(info, z.read(info))
         out.writestr("a_huge.npy", b"\0" * (3 * 2 ** 20))  # compresses to almost nothing
-    old = bifur.branch.MAX_MEMBER_BYTES
-    bifur.branch.MAX_MEMBER_BYTES = 2 ** 20
+    old = bifur.branch_io.MAX_MEMBER_BYTES
+    bifur.branch_io.MAX_MEMBER_BYTES = 2 ** 20
     try:
         with pytest.raises(ModelError, match="refusing"):
             bifur.load_branch(big)
     finally:
-        bifur.branch.MAX_MEMBER_BYTES = old
+        bifur.branch_io.MAX_MEMBER_BYTES = old
 
 
 # -- interrupts ----------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import warnings
 
 import numpy as np
 
-from ..branch import Branch
+from ..branch import Branch, make_branch
 from ..errors import BranchWarning, Interrupted, StatusCode
 from ..model import Model
 from .problem import RawBranch
@@ -34,9 +34,9 @@ def raw_to_branch(raw: RawBranch, kind: str, model: Model, param: str, params: d
             sps.append(pt.special)
     param_vals = np.array([pt.z[-1] for pt in raw.points])
     arrays = {**arrays, "user": np.array([pt.user for pt in raw.points], dtype=bool)}
-    br = Branch(kind, param, param_vals, x, stable, sps, raw.status, model.state_names,
-                {k: v for k, v in params.items() if k != param}, model.time_unit, arrays, model,
-                {"seconds": raw.seconds, **(meta or {})}, raw.diagnostics)
+    br = make_branch(kind, param, param_vals, x, stable, sps, raw.status, model.state_names,
+                     {k: v for k, v in params.items() if k != param}, model.time_unit, arrays, model,
+                     {"seconds": raw.seconds, **(meta or {})}, raw.diagnostics)
     if br.status.code == StatusCode.INTERRUPTED:
         raise Interrupted(br.status.message, result=br)
     if warn:

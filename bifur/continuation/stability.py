@@ -21,9 +21,13 @@ from .settings import ContinuationSettings
 __all__ = ["unexplained_change", "locate_index_changes"]
 
 
-def _signs_changed(a: Point, b: Point) -> list[int]:
-    return [k for k in range(min(a.tests.size, b.tests.size)) if np.isfinite(a.tests[k] * b.tests[k])
-            and a.tests[k] * b.tests[k] < 0]
+def _signs_changed(a: Point, b: Point) -> tuple[list[int], list[int]]:
+    """(tests that changed sign between a and b, tests whose sign is unknown at either end: a masked
+    test at a switched branch's start may account for a change there)."""
+    m = min(a.tests.size, b.tests.size)
+    prod = a.tests[:m] * b.tests[:m]
+    return [k for k in range(m) if np.isfinite(prod[k]) and prod[k] < 0], [k for k in range(m)
+                                                                            if not np.isfinite(prod[k])]
 
 
 def unexplained_change(problem: Problem, a: Point, b: Point) -> int:
@@ -33,10 +37,12 @@ def unexplained_change(problem: Problem, a: Point, b: Point) -> int:
     if ia is None or ib is None:
         return 0
     delta = abs(ib - ia)
-    explained = sum(problem.index_change.get(problem.event_kinds[k], 0) for k in _signs_changed(a, b))
-    if delta <= explained and (explained - delta) % 2 == 0:
+    changed, unknown = _signs_changed(a, b)
+    explained = sum(problem.index_change.get(problem.event_kinds[k], 0) for k in changed)
+    wildcard = sum(problem.index_change.get(problem.event_kinds[k], 0) for k in unknown)
+    if delta <= explained + wildcard and (wildcard > 0 or (explained - delta) % 2 == 0):
         return 0
-    return max(delta - explained, 1)
+    return max(delta - explained - wildcard, 1)
 
 
 def _point_at(problem: Problem, a: Point, lo: Point, hi: Point, s_lo: float, s_hi: float, s: float,
