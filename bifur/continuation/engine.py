@@ -75,7 +75,7 @@ class _Run:
         """Special points and requested points strictly between a and b, in arclength order."""
         evs = (find_events(self.problem, a, b, self.settings, self.newton, self.diagnostics)
                if self.settings.detect_events else [])
-        if self.settings.detect_events and unexplained_change(self.problem, a, b):
+        if self.settings.detect_events and unexplained_change(self.problem, a, b, evs):
             evs += locate_index_changes(self.problem, a, b, self.settings, self.newton, evs, self.diagnostics)
         users, failed = user_points(self.problem, a, b, self.at, self.newton, w)
         for v in failed:
@@ -121,7 +121,9 @@ def _closes(run: _Run, start: Point, sign: float, prev: Point, pt: Point, ds: fl
     theta = -s_prev / (s_new - s_prev) if s_new != s_prev else 0.0
     cross = prev.z + theta * (pt.z - prev.z)
     heading = float((pt.tangent * (w if w is not None else 1.0)) @ (sign * start.tangent))
-    return wnorm(cross - start.z, w) < 0.5 * ds + 1e-12 * (1.0 + wnorm(start.z, w)) and heading > 0.5
+    near = wnorm(cross - start.z, w) < 0.5 * ds + 1e-12 * (1.0 + wnorm(start.z, w))
+    # a branch switched at a branch point may come back to it along the crossing branch
+    return near and (heading > 0.5 or start.special is not None)
 
 
 def _step(run: _Run, prev: Point, ds: float) -> tuple[np.ndarray | None, np.ndarray | None, object, int]:
@@ -182,6 +184,17 @@ def _direction(run: _Run, start: Point, sign: float, n_done: int, out: list[Poin
         rec = problem.record(z_new)
         pt = Point(z_new, tau, rec, problem.test_functions(z_new, tau, rec, sol))
         between = run.between(prev, pt, w)
+        outside = [e for e in between if not lo <= e.z[-1] <= hi]
+        if outside:  # the branch left the range and came back within this step: stop on the bound
+            extra, status = _to_bound(run, prev, outside[0].z, w)
+            return out + extra, status
+        back = _returns_to_start(run, start, between)
+        if back is not None:  # the branch came back to the special point it started from
+            row = prev.tangent * (w if w is not None else 1.0)
+            s_back = float(row @ (back.z - prev.z))
+            out += [e for e in between if float(row @ (e.z - prev.z)) < s_back]
+            return out, Status(StatusCode.CLOSED_LOOP, f"the branch is closed: it returned to its start, the "
+                               f"{start.special.kind} at {_fmt(name, float(start.z[-1]))}, after {len(out)} points")
         term = [e for e in between if e.special is not None and e.special.data.get("terminal")]
         if term:
             row = prev.tangent * (w if w is not None else 1.0)
@@ -212,6 +225,20 @@ def _direction(run: _Run, start: Point, sign: float, n_done: int, out: list[Poin
         prev = pt
     return out, Status(StatusCode.MAX_STEPS, f"max_steps={st.max_steps} reached at {_fmt(name, float(prev.z[-1]))}: "
                        "raise settings.max_steps or ds_max to go further")
+
+
+def _returns_to_start(run: _Run, start: Point, events: list[Point]) -> Point | None:
+    """The located event that is the start itself (same kind, same point), if any: a branch that
+    starts at a special point (e.g. switched at a branch point) and comes back to it is closed,
+    even if the step that reaches it also jumps onto the other branch crossing there."""
+    if start.special is None:
+        return None
+    w = run.problem.weights(start.z)
+    for e in events:
+        if e.special is not None and e.special.kind == start.special.kind and \
+                wnorm(e.z - start.z, w) <= 1e-6 * (1.0 + wnorm(start.z, w)):
+            return e
+    return None
 
 
 def _retest(run: _Run, z: np.ndarray, tau: np.ndarray, record: dict) -> np.ndarray:
@@ -289,7 +316,7 @@ def continuation(problem: Problem, z0: np.ndarray, bounds: tuple[float, float],
     """
     t0 = time.perf_counter()
     lo, hi = float(min(bounds)), float(max(bounds))
-    settings = (settings or ContinuationSettings()).resolved(hi - lo)
+    settings = (settings or ContinuationSettings()).resolved(hi - lo, problem.default_ds_max())
     newton = Newton(problem, settings)
     tau0, sol0 = _initial_tangent(newton, problem, z0, tangent0)
     rec0 = problem.record(z0)

@@ -49,10 +49,6 @@ def _hopf_test(ev: np.ndarray) -> float:
     return product_test(ev[i] + ev[j])
 
 
-def _has_complex(ev: np.ndarray) -> bool:
-    return bool(np.any(np.abs(ev.imag) > 1e-10 * (1.0 + np.abs(ev))))
-
-
 class EquilibriumProblem(Problem):
     """f(x, p) = 0 in the unknowns z = (x, p[ip])."""
 
@@ -66,6 +62,52 @@ class EquilibriumProblem(Problem):
         self.p = p.copy()
         self.param_name = cm.param_names[ip]
         self.n = cm.n_states
+        self._w: np.ndarray | None = None
+        self._sx = np.ones(self.n)
+
+    def scale_to(self, z: np.ndarray) -> None:
+        """Measure arclength in the branch's own scales, taken at z: each state relative to its
+        magnitude (at least half the largest), the parameter relative to the change that
+        alters the vector field as much as moving the states by their scales,
+        ``s_p = ||J diag(s_x)|| / ||f_p||`` (defined at folds and branch points too). Steps then
+        do not depend on the width of the parameter range a user asks for."""
+        x, p = z[:-1], self.params_at(z)
+        mag = np.abs(x)
+        top = float(mag.max()) if mag.size else 0.0
+        sx = np.maximum(mag, 0.5 * top) if top > 0 else np.ones_like(mag)
+        fp = float(np.linalg.norm(self.cm.dfdp(x, p)[:, self.ip]))
+        base = 1.0 + abs(float(z[-1]))
+        sp = float(np.linalg.norm(self.cm.jac(x, p) * sx[None, :])) / fp if fp > 0 else base
+        sp = min(max(sp, 1e-6 * base), 1e6 * base) if np.isfinite(sp) else base
+        self._w = np.concatenate([1.0 / sx ** 2, [1.0 / sp ** 2]])
+        self._sx = sx
+        self._initial = (self._w.copy(), sx.copy())
+
+    def begin_direction(self, start: Point) -> Point:
+        """Each direction starts with the scales measured at the start (the other direction may
+        have grown them)."""
+        if self._w is not None:
+            self._w, self._sx = self._initial[0].copy(), self._initial[1].copy()
+        return start
+
+    def weights(self, z: np.ndarray) -> np.ndarray | None:
+        return self._w
+
+    def default_ds_max(self) -> float | None:
+        return 0.05 if self._w is not None else None
+
+    def accept(self, z: np.ndarray, tangent: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Grow the state scales with the states met along the branch (a branch that starts at 0
+        and reaches 30 is measured in units of 30 there, not of its start)."""
+        if self._w is not None:
+            grown = np.maximum(self._sx, np.abs(z[:-1]))
+            if np.any(grown > 1.5 * self._sx):
+                self._sx = grown
+                self._w = np.concatenate([1.0 / grown ** 2, self._w[-1:]])
+                # a new norm: the tangent is renormalised in it (and the point handed back as a
+                # new object, so that the engine evaluates its tests again)
+                return z.copy(), tangent / math.sqrt(float(tangent @ (self._w * tangent)))
+        return z, tangent
 
     def params_dict(self) -> dict[str, float]:
         """The parameter values (the continuation entry as last set)."""
@@ -99,11 +141,6 @@ class EquilibriumProblem(Problem):
             logdet) else math.nan
         return np.array([tangent[-1], _hopf_test(record["eigenvalues"]), bp])
 
-    def is_candidate(self, kind: str, a: dict, b: dict) -> Discard | None:
-        # a Hopf point needs a complex pair; a neutral saddle (real λ, -λ) also flips the test
-        if kind == "H" and not (_has_complex(a["eigenvalues"]) or _has_complex(b["eigenvalues"])):
-            return Discard("neutral saddle (a real pair λ, -λ), not a Hopf point")
-        return None
 
     def stability_index(self, record: dict) -> int:
         return int(record["n_unstable"])
@@ -243,6 +280,9 @@ def continue_equilibria(model: Model, param: str, p_range: tuple[float, float],
         root of the algebraic bifurcation equation, see :mod:`~bifur.continuation.branch_points`).
         By default a stable equilibrium at the start value (the lowest-voltage one).
     settings : ContinuationSettings, optional
+        Steps (``ds``, ``ds_min``, ``ds_max``) are arclengths in the branch's own scales (each
+        state relative to its magnitude, the parameter relative to the change that moves the
+        state by that much, see :meth:`EquilibriumProblem.scale_to`); by default ``ds_max`` = 0.02.
     progress : bool
         Print progress on stderr.
     at : sequence of float, optional
@@ -299,6 +339,11 @@ def continue_equilibria(model: Model, param: str, p_range: tuple[float, float],
             raise ValueError(f"the branch point is at {param}={z0[-1]:g}, outside p_range [{lo:g}, {hi:g}]")
     else:
         z0 = _start_point(model, cm, problem, param, params, start, lo, hi)
+    problem.scale_to(z0)
+    if tangent0 is not None and (settings is None or settings.ds is None):
+        # leave a branch point with a full step: closer to it the corrector is ill-conditioned
+        settings = (settings or ContinuationSettings()).with_(ds=settings.ds_max if settings and settings.ds_max
+                                                               else problem.default_ds_max())
     raw = continuation(problem, z0, (lo, hi), settings, progress, label=f"equilibria in {param}", at=at,
                        tangent0=tangent0, start_special=label)
     recs = [pt.record for pt in raw.points]

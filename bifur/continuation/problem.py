@@ -151,6 +151,11 @@ class Problem:
         """Weights of the arclength norm (None: Euclidean)."""
         return None
 
+    def default_ds_max(self) -> float | None:
+        """Largest step when the settings give none, in the problem's own (weighted) norm; None
+        lets the engine take 2 % of the width of the parameter range."""
+        return None
+
     def accept(self, z: np.ndarray, tangent: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Hook after a point is accepted (e.g. mesh adaptation); may return transformed vectors."""
         return z, tangent

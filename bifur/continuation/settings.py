@@ -91,9 +91,11 @@ class ContinuationSettings:
         """A copy with some fields changed (validated like a new record)."""
         return replace(self, **changes)
 
-    def resolved(self, width: float) -> "ContinuationSettings":
-        """Fill the step-size defaults (``ds_max`` from ``width`` if the problem gave none)."""
-        ds_max = self.ds_max if self.ds_max is not None else 0.02 * width
+    def resolved(self, width: float, ds_max_default: float | None = None) -> "ContinuationSettings":
+        """Fill the step-size defaults: ``ds_max`` from the problem's own scales
+        (``ds_max_default``) or, for a problem without them, 2 % of ``width``."""
+        ds_max = self.ds_max if self.ds_max is not None else (
+            ds_max_default if ds_max_default is not None else 0.02 * width)
         ds = self.ds if self.ds is not None else ds_max / 5
         ds_min = self.ds_min if self.ds_min is not None else 1e-7 * ds_max
         if not (0 < ds_min <= ds <= ds_max):

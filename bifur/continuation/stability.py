@@ -30,15 +30,17 @@ def _signs_changed(a: Point, b: Point) -> tuple[list[int], list[int]]:
                                                                             if not np.isfinite(prod[k])]
 
 
-def unexplained_change(problem: Problem, a: Point, b: Point) -> int:
-    """|Δ index| between a and b not accounted for by the test functions that changed sign (0 if
-    consistent or if the problem keeps no index)."""
+def unexplained_change(problem: Problem, a: Point, b: Point, events: list[Point]) -> int:
+    """|Δ index| between a and b not accounted for by the special points located between them
+    (``events``; a test zero discarded as a neutral saddle explains nothing) and by the tests whose
+    sign is unknown at a or b; 0 if consistent or if the problem keeps no index."""
     ia, ib = problem.stability_index(a.record), problem.stability_index(b.record)
     if ia is None or ib is None:
         return 0
     delta = abs(ib - ia)
-    changed, unknown = _signs_changed(a, b)
-    explained = sum(problem.index_change.get(problem.event_kinds[k], 0) for k in changed)
+    _, unknown = _signs_changed(a, b)
+    explained = sum(problem.index_change.get(e.special.kind, 0) * int(e.special.data.get("multiplicity", 1))
+                    for e in events if e.special is not None)
     wildcard = sum(problem.index_change.get(problem.event_kinds[k], 0) for k in unknown)
     if delta <= explained + wildcard and (wildcard > 0 or (explained - delta) % 2 == 0):
         return 0
