@@ -340,6 +340,34 @@ class Model:
         shown = "\n".join(line.strip() for line in shown.splitlines() if line.strip())
         return cls(name, states=states, params=params, equations=parsed.equations, text=shown, **options)
 
+    @classmethod
+    def from_xpp(cls, source: Any, **options: Any) -> "Model":
+        """Read an XPPAUT ``.ode`` file (a path, or its text) with :func:`bifur.xpp.read_xpp`.
+
+        ``options`` are those of :func:`~bifur.xpp.read_xpp` (``name``, ``time_unit``, ``voltage``,
+        ``capacitance``, ...). The ``aux`` outputs, ``@`` options and notes are on the record
+        :func:`~bifur.xpp.read_xpp` returns; the aux outputs are also kept in the model's text.
+
+        Examples
+        --------
+        >>> m = Model.from_xpp("x'=-a*x\\npar a=2\\ninit x=1\\ndone", time_unit="1")
+        >>> m.equations["x"], m.params["a"], m.init["x"]
+        (-a*x, 2.0, 1.0)
+        """
+        from .xpp import read_xpp
+        return read_xpp(source, **options).model
+
+    def to_xpp(self, **options: Any) -> str:
+        """XPPAUT ``.ode`` text of this model (see :func:`bifur.export.to_xpp`)."""
+        from .export import to_xpp
+        return to_xpp(self, **options)
+
+    def to_brian2(self, **options: Any):
+        """Equations, threshold, reset, method and parameter values for a Brian2 ``NeuronGroup``
+        (see :func:`bifur.export.to_brian2`)."""
+        from .export import to_brian2
+        return to_brian2(self, **options)
+
     # -- attributes ---------------------------------------------------------------------
     name = property(lambda self: self._name, doc="Model name.")
     init = property(lambda self: self._init, doc="Initial values of the states (read-only mapping).")

@@ -17,6 +17,7 @@ Grammar (``^`` is accepted as a synonym of ``**``)::
 """
 from __future__ import annotations
 
+import bisect
 import keyword
 import math
 import re
@@ -104,7 +105,7 @@ def check_identifier(name: str, what: str = "name") -> str:
     return name
 
 
-def _tokenize(text: str, where: str) -> list[_Tok]:
+def _tokenize(text: str, where: str, locate: "Callable[[int], tuple[str, int, str]] | None" = None) -> list[_Tok]:
     toks: list[_Tok] = []
     pos = 0
     while pos < len(text):
@@ -118,6 +119,9 @@ def _tokenize(text: str, where: str) -> list[_Tok]:
                 hint = " (attribute access is not allowed)"
             elif ch in "[]{}":
                 hint = " (indexing and literals are not allowed)"
+            if locate is not None:
+                line_where, col, line = locate(pos + 1)
+                raise ModelError(f"{line_where}: unexpected character {ch!r} at column {col}{hint} in {_shown(line, True)!r}")
             raise ModelError(f"{where}: unexpected character {ch!r} at column {pos + 1}{hint}")
         kind = m.lastgroup
         if kind != "ws":
@@ -178,12 +182,24 @@ def _power(base: sympy.Expr, exponent: sympy.Expr, parser: "_Parser", tok: _Tok)
     return base ** exponent
 
 
+def _shown(text: str, indent: bool = False) -> str:
+    """Model text as quoted in an error message (at most 120 characters); ``indent`` keeps the
+    leading whitespace of an original line, so that the column given in the message matches it."""
+    text = text.rstrip() if indent else text.strip()
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+#: Maps a 1-based column of the parsed text to (``"line N"``, column in that original line, the line).
+Locator = Callable[[int], "tuple[str, int, str]"]
+
+
 class _Parser:
-    def __init__(self, text: str, symbols: Mapping[str, sympy.Symbol], where: str):
+    def __init__(self, text: str, symbols: Mapping[str, sympy.Symbol], where: str, locate: Locator | None = None):
         self.text = text
         self.where = where
         self.symbols = symbols
-        self.toks = _tokenize(text, where)
+        self.locate = locate
+        self.toks = _tokenize(text, where, locate)
         self.i = 0
         self.depth = 0
 
@@ -199,9 +215,10 @@ class _Parser:
     def error(self, tok: _Tok, msg: str) -> ModelError:
         shown = tok.text if tok.kind != "end" else "end of expression"
         shown = shown if len(shown) <= 40 else shown[:37] + "..."
-        text = self.text.strip()
-        text = text if len(text) <= 120 else text[:117] + "..."
-        return ModelError(f"{self.where}: {msg} at {shown!r} (column {tok.col}) in {text!r}")
+        if self.locate is not None:  # columns of the original line, which is quoted
+            where, col, line = self.locate(tok.col)
+            return ModelError(f"{where}: {msg} at {shown!r} (column {col}) in {_shown(line, True)!r}")
+        return ModelError(f"{self.where}: {msg} at {shown!r} (column {tok.col}) in {_shown(self.text)!r}")
 
     def expect(self, text: str) -> None:
         tok = self.take()
@@ -297,7 +314,8 @@ class _Parser:
             raise self.error(tok, "unexpected token")
 
 
-def parse_expr(text: str, symbols: Mapping[str, sympy.Symbol], where: str = "expression") -> sympy.Expr:
+def parse_expr(text: str, symbols: Mapping[str, sympy.Symbol], where: str = "expression",
+               locate: Locator | None = None) -> sympy.Expr:
     """Parse one arithmetic expression over the given symbols.
 
     Parameters
@@ -308,6 +326,9 @@ def parse_expr(text: str, symbols: Mapping[str, sympy.Symbol], where: str = "exp
         The names that may appear.
     where : str
         Prefix of error messages (e.g. ``"line 3"``).
+    locate : callable, optional
+        Maps a 1-based column of ``text`` to ``("line N", column, line text)`` in the
+        original model text, so that errors point into the line as the user wrote it.
 
     Examples
     --------
@@ -318,7 +339,7 @@ def parse_expr(text: str, symbols: Mapping[str, sympy.Symbol], where: str = "exp
     """
     if not isinstance(text, str):
         raise ModelError(f"{where}: expected a string, got {type(text).__name__}")
-    p = _Parser(text, symbols, where)
+    p = _Parser(text, symbols, where, locate)
     if p.peek().kind == "end":
         raise ModelError(f"{where}: empty expression")
     out = p.parse_expr()
@@ -359,25 +380,82 @@ class ParsedText:
     definitions: dict[str, sympy.Expr]
 
 
-def _logical_lines(text: str) -> Iterable[tuple[int, str]]:
-    """Yield (first line number, statement), joining lines inside parentheses or after '\\'."""
-    buf, start, depth = "", 0, 0
+#: A bare '=' (not part of '>=', '<=', '==' or '!='): it starts a new statement.
+_BARE_EQUALS = re.compile(r"(?<![<>=!])=(?!=)")
+
+
+@dataclass(frozen=True)
+class _Statement:
+    """One logical statement of model text and where each of its characters came from."""
+
+    line: int                                   # line number of its first line
+    text: str                                   # the statement, its lines joined by single spaces
+    pieces: tuple[tuple[int, int, int], ...]    # (index in text, line number, column of that index in the line)
+    lines: Mapping[int, str]                    # original lines by number
+
+    def locate(self, index: int) -> tuple[str, int, str]:
+        """``("line N", column, original line)`` of the 0-based ``index`` into :attr:`text`."""
+        k = max(bisect.bisect_right([p[0] for p in self.pieces], index) - 1, 0)
+        start, lineno, col = self.pieces[k]
+        return f"line {lineno}", col + index - start, self.lines[lineno]
+
+
+def _unbalanced(open_parens: list[tuple[int, int]], lines: Mapping[int, str], why: str) -> ModelError:
+    lineno, col = open_parens[-1]
+    more = len(open_parens) - 1
+    extra = f" (and {more} more '(' before it)" if more else ""
+    return ModelError(f"line {lineno}: unbalanced parenthesis: '(' opened at line {lineno}, column {col} is never "
+                      f"closed{extra}{why} in {_shown(lines[lineno], True)!r}")
+
+
+def _logical_lines(text: str) -> list[_Statement]:
+    """Split model text into statements: a statement continues on the next line after a trailing
+    '\\', or while a parenthesis is open and the next line does not start a statement of its own
+    (it has no bare '='). Parentheses are checked here, so that a missing ')' is reported as such,
+    at the column of the original line, instead of merging two statements into one."""
+    lines: dict[int, str] = {}
+    out: list[_Statement] = []
+    buf, pieces, start = "", [], 0
+    open_parens: list[tuple[int, int]] = []   # (line, column) of each '(' not yet closed
+    cont = False
+
+    def flush() -> None:
+        nonlocal buf, pieces
+        if buf.strip():
+            out.append(_Statement(start, buf, tuple(pieces), lines))
+        buf, pieces = "", []
+
     for lineno, raw in enumerate(text.splitlines(), start=1):
-        line = raw.split("#", 1)[0].rstrip()
+        lines[lineno] = raw
+        code = raw.split("#", 1)[0].rstrip()
+        if not code.strip():
+            continue
+        if open_parens and not cont and _BARE_EQUALS.search(code):
+            raise _unbalanced(open_parens, lines, f" before the next statement on line {lineno}")
         if not buf:
             start = lineno
-        cont = line.endswith("\\")
+        cont = code.endswith("\\")
         if cont:
-            line = line[:-1]
-        buf = f"{buf} {line}" if buf else line
-        depth += line.count("(") - line.count(")")
-        if depth > 0 or cont:
-            continue
-        if buf.strip():
-            yield start, buf.strip()
-        buf, depth = "", 0
-    if buf.strip():
-        yield start, buf.strip()
+            code = code[:-1]
+        lead = len(code) - len(code.lstrip())
+        if buf:
+            buf += " "
+        pieces.append((len(buf), lineno, lead + 1))
+        for i, ch in enumerate(code):
+            if ch == "(":
+                open_parens.append((lineno, i + 1))
+            elif ch == ")":
+                if not open_parens:
+                    raise ModelError(f"line {lineno}: unbalanced parenthesis: ')' at line {lineno}, column {i + 1} "
+                                     f"has no matching '(' in {_shown(raw, True)!r}")
+                open_parens.pop()
+        buf += code[lead:]
+        if not open_parens and not cont:
+            flush()
+    if open_parens:
+        raise _unbalanced(open_parens, lines, " before the end of the text")
+    flush()
+    return out
 
 
 def parse_model_text(text: str, param_names: Iterable[str]) -> ParsedText:
@@ -405,11 +483,16 @@ def parse_model_text(text: str, param_names: Iterable[str]) -> ParsedText:
     params = list(param_names)
     stmts: list[tuple[int, str, str, str]] = []  # (line, kind, name, rhs)
     seen: dict[str, int] = {}
-    for lineno, stmt in _logical_lines(text):
+    locators: dict[str, Locator] = {}
+    for st in _logical_lines(text):
+        lineno, stmt = st.line, st.text.rstrip()
         where = f"line {lineno}"
         if stmt.count("=") - stmt.count(">=") - stmt.count("<=") != 1:
-            raise ModelError(f"{where}: expected 'dX/dt = expression' or 'name = expression', got {stmt!r}")
-        lhs, rhs = (s.strip() for s in stmt.split("=", 1))
+            shown = stmt if len(stmt) <= 120 else stmt[:117] + "..."
+            raise ModelError(f"{where}: expected 'dX/dt = expression' or 'name = expression', got {shown!r}")
+        lhs, rest = stmt.split("=", 1)
+        lhs, rhs = lhs.strip(), rest.strip()
+        offset = len(stmt) - len(rest) + (len(rest) - len(rest.lstrip()))  # index of the rhs in the statement
         m = _DERIV.match(lhs)
         if m:
             kind, name = "ode", m.group(1)
@@ -428,6 +511,7 @@ def parse_model_text(text: str, param_names: Iterable[str]) -> ParsedText:
         if name in params:
             raise ModelError(f"{where}: {name!r} is also a parameter")
         seen[name] = lineno
+        locators[name] = (lambda col, st=st, offset=offset: st.locate(offset + col - 1))
         stmts.append((lineno, kind, name, rhs))
     if not any(k == "ode" for _, k, _, _ in stmts):
         raise ModelError("model text has no 'dX/dt = ...' equation")
@@ -438,7 +522,7 @@ def parse_model_text(text: str, param_names: Iterable[str]) -> ParsedText:
     raw_defs: dict[str, sympy.Expr] = {}
     raw_eqs: dict[str, sympy.Expr] = {}
     for lineno, kind, name, rhs in stmts:
-        expr = parse_expr(rhs, symbols, f"line {lineno}")
+        expr = parse_expr(rhs, symbols, f"line {lineno}", locate=locators[name])
         (raw_eqs if kind == "ode" else raw_defs)[name] = expr
 
     definitions = _inline_definitions(raw_defs, seen)
