@@ -126,13 +126,3 @@ class Cycle:
     def __repr__(self) -> str:
         return (f"Cycle(period={self.period:.10g} {self.model.time_unit}, frequency={self.frequency_hz:.6g} Hz, "
                 f"stable={self.stable}, |mu1-1|={self.precision:.1e}, ntst={self.mesh.size - 1})")
-
-
-def __getattr__(name: str):
-    """Transitional: ``from bifur.cycle import find_cycle`` (older callers) resolves to
-    :func:`bifur.continuation.find_cycle.find_cycle`, imported only when asked for; new code
-    uses ``bifur.find_cycle``. This record module itself depends on no algorithm."""
-    if name == "find_cycle":
-        from .continuation.find_cycle import find_cycle
-        return find_cycle
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

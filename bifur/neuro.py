@@ -23,7 +23,7 @@ import numpy as np
 
 from .branch import Branch, SpecialPoint
 from .continuation import ContinuationSettings, continue_cycles, continue_equilibria
-from .cycle import find_cycle
+from .continuation.find_cycle import find_cycle
 from .equilibria import find_equilibria
 from .errors import BifurError, Interrupted, ModelError
 from .model import Model

@@ -254,3 +254,26 @@ def test_damaged_numba_cache_files_are_discarded_and_rebuilt(tmp_path):
     third = _run(code, env)
     assert third.returncode == 0 and "discarding" not in third.stderr
     assert third.stdout.split()[0] == "1"  # loaded from the rebuilt cache
+
+
+def test_nowhere_writable_still_works(tmp_path):
+    """Home, package directory and temporary directory all unusable: numba finds no place for
+    its cache (simulated by removing its cache locators) and bifur none for generated code.
+    `import bifur` must work, and so must a computation, with one-line warnings."""
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    code = """
+        import warnings
+        warnings.simplefilter("always")
+        import numba.core.caching as caching
+        caching.CacheImpl._locator_classes[:] = []
+        import bifur
+        from bifur.models import fitzhugh_nagumo
+        [eq] = bifur.find_equilibria(fitzhugh_nagumo())
+        print(round(float(eq.x[0]), 6))
+    """
+    out = _run(code, {"XDG_CACHE_HOME": str(blocker / "c"), "TMPDIR": str(blocker / "t"), "HOME": str(blocker)})
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split()[-1] == "-1.199408"  # FitzHugh-Nagumo rest state (a=0.7, b=0.8, I=0)
+    assert "nowhere to cache" in out.stderr
+    assert "compiled in memory" in out.stderr or "private temporary directory" in out.stderr

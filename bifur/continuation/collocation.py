@@ -25,6 +25,7 @@ import math
 import numpy as np
 from numba import njit
 
+from .._jit import cached_njit
 from .._linalg import lu_factor, lu_solve_matrix
 from .._mesh import Basis, adapt_mesh, evaluate, node_times, node_weights
 
@@ -35,7 +36,7 @@ __all__ = ["Basis", "colloc_residual", "colloc_jacobian", "colloc_monodromy", "c
 __kernels__ = {"colloc_residual": None, "colloc_jacobian": None, "colloc_monodromy": None}
 
 
-@njit(cache=True, error_model="numpy")
+@cached_njit(error_model="numpy")
 def _at_gauss(L, X, base, k, y):
     """y = the polynomial of the interval starting at node ``base``, at its k-th Gauss point."""
     for c in range(X.shape[1]):
@@ -45,7 +46,7 @@ def _at_gauss(L, X, base, k, y):
         y[c] = s
 
 
-@njit(cache=True, error_model="numpy")
+@cached_njit(error_model="numpy")
 def _entry(D, L, hT, J, k, i, c, d):
     """d(collocation residual (k, c))/d(node i, component d) = D[k,i] δ_cd - h T L[k,i] J[c,d]."""
     v = -hT * L[k, i] * J[c, d]
@@ -154,7 +155,7 @@ def colloc_monodromy(jac_into, X, T, p, h, L, D, M):
     return True
 
 
-@njit(cache=True, error_model="numpy")
+@cached_njit(error_model="numpy")
 def _pivot_step(A, q, col, nrows, c0):
     """One step of Gaussian elimination with partial pivoting on column ``col``: the row of rows
     q..nrows-1 with the largest entry there is swapped into row q, then eliminated from the rows
@@ -178,7 +179,7 @@ def _pivot_step(A, q, col, nrows, c0):
     return best
 
 
-@njit(cache=True, error_model="numpy")
+@cached_njit(error_model="numpy")
 def condense(vals, rhs, phi, beta, N, m, n, red_vals, red_rhs, piv_rows):
     """Condensation of parameters: eliminate the interior nodes of every interval.
 
@@ -254,7 +255,7 @@ def condense(vals, rhs, phi, beta, N, m, n, red_vals, red_rhs, piv_rows):
     return logdet, sign
 
 
-@njit(cache=True, error_model="numpy")
+@cached_njit(error_model="numpy")
 def expand(piv_rows, X_mesh, theta, N, m, n, out):
     """Back-substitution: the interior nodes from the mesh nodes and (T, p); fills the full solution."""
     nin = (m - 1) * n
@@ -280,7 +281,7 @@ def expand(piv_rows, X_mesh, theta, N, m, n, out):
     out[P * n + 1] = theta[1]
 
 
-@njit(cache=True, error_model="numpy")
+@cached_njit(error_model="numpy")
 def _pivot_tracked(A, q, col, nrows, c0, ids, order, no, det):
     """:func:`_pivot_step` keeping the row ids in step: records the pivot row's id in order[no] and
     accumulates log|pivot| and its sign in det = [log|det|, sign]. Returns False on a zero pivot."""
@@ -296,7 +297,7 @@ def _pivot_tracked(A, q, col, nrows, c0, ids, order, no, det):
     return True
 
 
-@njit(cache=True, error_model="numpy")
+@cached_njit(error_model="numpy")
 def _block_logdet(A, r0, c0, k):
     """(log|det|, sign) of the k x k block of A at (r0, c0), by LU with partial pivoting on a copy
     (sign 0.0 when it is singular)."""
@@ -318,7 +319,7 @@ def _block_logdet(A, r0, c0, k):
     return logdet, sign
 
 
-@njit(cache=True, error_model="numpy")
+@cached_njit(error_model="numpy")
 def solve_reduced(red_vals, red_rhs, per_rhs, phi, beta, N, m, n, piv, sol, shoot):
     """Solve the condensed system over the mesh nodes and (T, p), as AUTO does: eliminate the
     inner mesh nodes one after another (row-pivoted over the 2n rows that contain each node),
