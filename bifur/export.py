@@ -339,7 +339,7 @@ _BRIAN2_SHORT_UNITS = frozenset("mV mA uA nA pA pF uF nF nS uS ms us Hz cm mm um
                                 "um2 um3 msecond usecond".split())
 _BRIAN2_UNIT = re.compile(
     r"(y|z|a|f|p|n|u|m|c|d|da|h|k|M|G|T|P|E|Z|Y)?"
-    r"(metre|meter|gram|gramme|kilogram|second|amp|ampere|kelvin|mole|mol|candle|radian|steradian|hertz|newton|"
+    r"(metre|meter|gram|gramme|kilogram|kilogramme|second|amp|ampere|kelvin|mole|mol|candle|radian|steradian|hertz|newton|"
     r"pascal|joule|watt|coulomb|volt|farad|ohm|siemens|weber|tesla|henry|lumen|lux|becquerel|gray|sievert|katal|"
     r"molar|liter|litre|celsius|Hz)[23]?")
 
@@ -375,6 +375,15 @@ class Brian2Code:
         bifur names renamed for Brian2 (reserved or unit names), to the names used.
     time_unit : str
         The Brian2 expression of one model time unit (``"ms"``).
+
+    Notes
+    -----
+    Brian2 tests the threshold at the end of each time step and records the spike at the step's
+    start, and a reset takes effect at the end of the step: spike times agree with
+    :func:`bifur.simulate` (which locates crossings on its dense output) to O(dt), the k-th spike
+    after k resets to about k steps. Brian2's threshold is a condition, not a crossing: a reset
+    that leaves the state above threshold fires again at the next step, where bifur waits for the
+    next upward crossing.
     """
 
     equations: str
