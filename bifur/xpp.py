@@ -641,6 +641,10 @@ class _Formula:
                           f"in {_quote(self.st.text)!r}")
 
     def _tokenize(self, text: str) -> list[_Tok]:
+        for m in re.finditer(r"(?<![A-Za-z0-9_])([A-Za-z_][A-Za-z0-9_]*)\s*\(", text):
+            if m.group(1).lower() in _REFUSED_FUNCTIONS:   # named before any character they bring (i', #)
+                raise self.error(_Tok("name", m.group(1), m.start() + 1),
+                                 f"{m.group(1)}: {_REFUSED_FUNCTIONS[m.group(1).lower()]}")
         toks: list[_Tok] = []
         pos = 0
         while pos < len(text):
@@ -826,7 +830,8 @@ class _Formula:
                 return _Val(sympy.Float(math.floor(x[0])) if math.isfinite(x[0]) else sympy.nan)
             if x[1] == 0:
                 raise self.error(tok, "mod(x, 0)")
-            return _Val(sympy.Float(x[0] - x[1] * math.floor(x[0] / x[1])))
+            z = math.fmod(x[0], x[1])         # XPP's mod: fmod, shifted by the divisor when negative
+            return _Val(sympy.Float(z + x[1] if z < 0 else z))
         if low in _XPP_FUNCTIONS and called:
             n, build = _XPP_FUNCTIONS[low]
             args = [a.expr for a in self.checked_args(tok, n)]

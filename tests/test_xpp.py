@@ -484,3 +484,17 @@ def test_brian2_names_time_units_and_functions():
     assert to_brian2(swap).reset == "x_new_ = y\ny_new_ = x\nx = x_new_\ny = y_new_"
     dimless = to_brian2(fitzhugh_nagumo())
     assert dimless.time_unit == "ms"
+
+
+def test_declaration_keywords_and_their_one_letter_abbreviations():
+    r = read_xpp("x'=-a*x+b+c+k\nnum b=1\nn c=2\nparam a=3\np k=4\ni x=5\na out=x*2\ng 1 {x-9} {x=0}\nd\nx'=1\n",
+                 time_unit="1")
+    m = r.model
+    x, a, k = sym("x"), sym("a"), sym("k")
+    assert m.equations["x"] == -a * x + sympy.Float(3) + k and m.params == {"a": 3.0, "k": 4.0} and m.init == {"x": 5.0}
+    assert r.aux["out"] == 2 * x and m.reset is not None
+
+
+def test_mod_and_flr_follow_xpp_on_negative_numbers():
+    m = read_xpp("x'=mod(5,-3)+10*mod(-5,3)+100*mod(7.5,2)+1000*flr(-0.5)\n", time_unit="1").model
+    assert m.equations["x"] == 2 + 10 * 1 + 100 * 1.5 - 1000   # fmod, plus the divisor when negative
