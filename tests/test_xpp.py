@@ -103,7 +103,7 @@ def test_corpus_covers_the_quirks():
     assert any(b"/dt=" in b or b"/dt =" in b for b in raw.values())  # dX/dt=
     assert any(b"global 1" in b for b in raw.values()) and any(b"global -1" in b for b in raw.values())
     assert any(b"[1..8]" in b for b in raw.values()) and any(b"%[1..3]" in b for b in raw.values())
-    assert any(b"par k1 = 1.0 k2=2.5" in b for b in raw.values())   # spaces instead of commas
+    assert any(b"par k1=1.0 k2=2.5" in b for b in raw.values())      # spaces instead of commas
 
 
 BUILTIN = [
