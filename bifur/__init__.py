@@ -15,7 +15,9 @@ from . import models, plot
 from .branch import Branch, CycleBranch, Diagnostic, EquilibriumBranch, ResetCycleBranch, SpecialPoint
 from .branch_io import load_branch
 from .continuation import ContinuationSettings, continue_cycles, continue_equilibria
+from .continuation.codim2 import continue_bifurcation
 from .continuation.find_cycle import find_cycle
+from .curves import BifurcationCurve
 from .cycle import Cycle
 from .codegen import CompiledModel, compile_model
 from .equilibria import Equilibrium, find_equilibria
@@ -35,6 +37,7 @@ __all__ = [
     "find_equilibria", "Equilibrium",
     "continue_equilibria", "ContinuationSettings", "Branch", "EquilibriumBranch", "CycleBranch", "ResetCycleBranch",
     "SpecialPoint", "Diagnostic", "load_branch",
+    "continue_bifurcation", "BifurcationCurve",
     "continue_cycles", "find_cycle", "Cycle",
     "fi_curve", "fg_curve", "FICurve", "depolarization_block", "with_conductance_input", "input_conductance",
     "firing_pattern", "FiringPattern", "izhikevich_network", "simulate_izhikevich_network", "NetworkResult",

@@ -21,7 +21,7 @@ from .errors import Status
 from .model import TIME_UNITS
 
 __all__ = ["Branch", "EquilibriumBranch", "CycleBranch", "ResetCycleBranch", "SpecialPoint", "Diagnostic",
-           "make_branch"]
+           "make_branch", "register_branch_class"]
 
 
 @dataclass
@@ -367,8 +367,24 @@ class ResetCycleBranch(CycleBranch):
         return int(self.meta.get("k", 1))
 
 
+#: Record classes of branch kinds defined in other modules (see :func:`register_branch_class`).
+_REGISTERED: dict[str, type[Branch]] = {}
+
+
+def register_branch_class(kind: str, cls: type[Branch]) -> None:
+    """Make :func:`make_branch` (and so :func:`bifur.load_branch`) build ``cls`` for branches of ``kind``.
+
+    For record classes defined in their own modules above this one (e.g. :mod:`bifur.curves`),
+    which register themselves when imported."""
+    if not (isinstance(cls, type) and issubclass(cls, Branch)):
+        raise TypeError(f"a branch record class must subclass Branch, got {cls!r}")
+    _REGISTERED[kind] = cls
+
+
 def branch_class(kind: str, meta: dict | None) -> type[Branch]:
     """The record class of a branch of this kind (``meta["hybrid"]`` marks reset-map cycles)."""
+    if kind in _REGISTERED:
+        return _REGISTERED[kind]
     if kind == "equilibrium":
         return EquilibriumBranch
     if kind == "cycle":

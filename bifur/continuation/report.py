@@ -30,7 +30,9 @@ def raw_to_branch(raw: RawBranch, kind: str, model: Model, param: str, params: d
     for i, pt in enumerate(raw.points):
         if pt.special is not None:
             pt.special.index = i
-            pt.special.params = {**params, param: float(pt.special.param)}
+            # a problem may set values of parameters that vary along the branch besides ``param``
+            # (the first parameter of a two-parameter curve); ``params`` holds all the others
+            pt.special.params = {**pt.special.params, **params, param: float(pt.special.param)}
             sps.append(pt.special)
     param_vals = np.array([pt.z[-1] for pt in raw.points])
     arrays = {**arrays, "user": np.array([pt.user for pt in raw.points], dtype=bool)}
