@@ -44,7 +44,9 @@ def test_hh_stability_between_lowest_fold_and_upper_hopf(hh_cycles):
     assert br.stable[stable_part].all()
     assert not br.stable[1:k].any()  # from HB1 to the lowest fold the cycles are unstable
     assert np.all(np.diff(br.param[k:]) > 0)  # the stable branch runs monotonically up to HB2
-    assert np.all(br.precision[stable_part] < 1e-6)
+    # |mu1 - 1| of the trivial multiplier: next to the fold a second multiplier is near 1 too and
+    # the trivial one is less well separated
+    assert np.all(br.precision[stable_part] < 1e-5) and np.median(br.precision[stable_part]) < 1e-8
 
 
 def test_hh_periods_on_branch_and_from_find_cycle(hh_cycles):

@@ -112,11 +112,15 @@ def _fold_near(pb: "CycleProblem", X: np.ndarray, x_slow: np.ndarray, p: np.ndar
 
 
 def _equilibria_near(cm, X: np.ndarray, speeds: np.ndarray, p: np.ndarray, diam: float) -> list[np.ndarray]:
-    """Distinct equilibria next to the orbit, found by Newton from its slowest points."""
+    """Distinct equilibria next to the *slow* part of the orbit (where a diverging period is
+    spent), found by Newton from its slowest points. An equilibrium the orbit merely passes by
+    quickly (a spike crossing the depolarized saddle) is not where the period diverges."""
+    order = np.argsort(speeds)
+    slow = X[order[:max(3, X.shape[0] // 20)]]
     out: list[np.ndarray] = []
-    for i in np.argsort(speeds)[:6]:
+    for i in order[:6]:
         x_eq, ok = newton(cm, X[i], p)
-        if ok and _distance_to_orbit(x_eq, X) < 0.05 * diam and not any(
+        if ok and _distance_to_orbit(x_eq, slow) < 0.05 * diam and not any(
                 np.allclose(x_eq, y, rtol=1e-6, atol=1e-9) for y in out):
             out.append(x_eq)
     return out

@@ -170,7 +170,16 @@ class CycleProblem(Problem):
                                 float(shoot[1]))
 
     def weights(self, z: np.ndarray) -> np.ndarray:
-        return self._w
+        """Mesh weights for the orbit (its L2 norm), 1 for the parameter, and for the period 1 up to
+        the period at the start, (T_start/T)² beyond: growth of the period is measured relative to
+        itself, so that a branch approaching a SNIC or a homoclinic orbit advances by a bounded
+        fraction of its period per step whatever the period has become."""
+        T = float(z[self.nx])
+        if not (math.isfinite(self.T_start) and T > self.T_start > 0):
+            return self._w
+        w = self._w.copy()
+        w[self.nx] = (self.T_start / T) ** 2
+        return w
 
     # -- per-point data and test functions ----------------------------------------------
     def multipliers(self, X: np.ndarray, T: float, p: np.ndarray) -> np.ndarray:
@@ -471,9 +480,10 @@ def continue_cycles(model: Model, start, param: str, p_range: tuple[float, float
     problem = CycleProblem(cm, ip, p, mesh, basis, ref, adapt_every, max_period_factor)
     if settings.ds_max is None:
         # the arclength mixes the parameter, the period and the orbit (L2 norm, AUTO's convention):
-        # let the default largest step be 2 % of the parameter range or 5 % of the period or amplitude
+        # the default largest step is 5 % of the period or amplitude at the start, a property of
+        # the branch (not of the width of the range asked for, which would change the answers)
         amp = problem.record(z0)["amplitude"]
-        settings = settings.with_(ds_max=max(0.02 * (hi - lo), 0.05 * z0[problem.nx], 0.05 * amp, 1e-6))
+        settings = settings.with_(ds_max=max(0.05 * z0[problem.nx], 0.05 * amp, 1e-6 * (1.0 + abs(z0[-1]))))
     raw = continuation(problem, z0, (lo, hi), settings, progress, label=f"cycles in {param}", tangent0=tangent0,
                        at=at, start_special=label)
     recs = [pt.record for pt in raw.points]

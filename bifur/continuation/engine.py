@@ -129,15 +129,16 @@ def _closes(run: _Run, start: Point, sign: float, prev: Point, pt: Point, ds: fl
 def _step(run: _Run, prev: Point, ds: float) -> tuple[np.ndarray | None, np.ndarray | None, object, int]:
     """One predictor-corrector step; (z, tangent, bordered solve, iterations) or Nones on failure."""
     st, w = run.settings, run.problem.weights(prev.z)
-    row = prev.tangent * (w if w is not None else 1.0)
-    z_new, ok, iters = run.newton.correct(prev.z + ds * prev.tangent, row, row @ prev.z + ds)
+    t_prev = prev.tangent / wnorm(prev.tangent, w)  # unit in this step's norm (weights may vary)
+    row = t_prev * (w if w is not None else 1.0)
+    z_new, ok, iters = run.newton.correct(prev.z + ds * t_prev, row, row @ prev.z + ds)
     if not ok:
         return None, None, None, iters
     try:
-        tau, sol = run.newton.tangent(z_new, prev.tangent, w)
+        tau, sol = run.newton.tangent(z_new, t_prev, w)
     except SOLVE_ERRORS:
         return None, None, None, iters
-    cos = float(np.clip((tau * (w if w is not None else 1.0)) @ prev.tangent, -1, 1))
+    cos = float(np.clip((tau * (w if w is not None else 1.0)) @ t_prev, -1, 1))
     if cos < 0:  # keep orientation
         tau, cos = -tau, -cos
     if math.acos(cos) > st.max_turn and ds > 4 * st.ds_min:

@@ -280,8 +280,8 @@ def continue_reset_cycles(model: Model, start, param: str, p_range: tuple[float,
     problem.map.t_max = 20 * 10 * max_period_factor * T0
     settings = settings or ContinuationSettings()
     if settings.ds_max is None:
-        scale = max(1.0, float(np.abs(x0).max()))
-        settings = settings.with_(ds_max=max(0.02 * (hi - lo), 0.02 * scale))
+        scale = max(1.0, float(np.abs(x0).max()))  # the branch's own scale, not the range's width
+        settings = settings.with_(ds_max=0.02 * scale)
     raw = continuation(problem, np.append(x0, p[ip]), (lo, hi), settings, progress,
                        label=f"reset map in {param}", at=at)
     recs = [pt.record for pt in raw.points]
