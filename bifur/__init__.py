@@ -21,13 +21,14 @@ from .curves import BifurcationCurve
 from .cycle import Cycle
 from .codegen import CompiledModel, compile_model
 from .equilibria import Equilibrium, find_equilibria
-from .errors import (BifurError, BifurWarning, BranchWarning, CacheWarning, Interrupted, ModelError, SolverError,
-                     Status, StatusCode)
+from .errors import (BifurError, BifurWarning, BranchWarning, CacheWarning, Interrupted, ModelError,
+                     SimulationWarning, SolverError, Status, StatusCode)
 from .model import Model, Reset
 from .firing import FiringPattern, firing_pattern
 from .network import NetworkResult, izhikevich_network, simulate_izhikevich_network
 from .neuro import FICurve, depolarization_block, fg_curve, fi_curve, input_conductance, with_conductance_input
 from .simulate import SpikeTrains, Trajectory, simulate, simulate_many
+from .sweep import sweep
 
 __version__ = "0.1.0"
 
@@ -42,6 +43,7 @@ __all__ = [
     "fi_curve", "fg_curve", "FICurve", "depolarization_block", "with_conductance_input", "input_conductance",
     "firing_pattern", "FiringPattern", "izhikevich_network", "simulate_izhikevich_network", "NetworkResult",
     "BifurError", "ModelError", "SolverError", "Status", "StatusCode", "BifurWarning", "BranchWarning",
-    "CacheWarning", "Interrupted",
+    "CacheWarning", "SimulationWarning", "Interrupted",
     "models", "plot",
+    "sweep",
 ]

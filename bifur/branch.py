@@ -356,11 +356,25 @@ class ResetCycleBranch(CycleBranch):
         The k inter-spike intervals of one period.
     k : int
         Spikes per period.
+    max(name), min(name)
+        Extremes over the whole flight (from samples of the orbit), not only at the resets.
+    orbit(i)
+        A :class:`bifur.cycle.HybridCycle`. ``precision`` is NaN: a map has no trivial multiplier.
     """
 
     @property
     def isi(self) -> np.ndarray:
         return self.arrays["isi"]
+
+    def orbit(self, i: int):
+        """The orbit at point ``i`` over one period, as a :class:`bifur.cycle.HybridCycle` (sampled on
+        the flights between resets, both sides of each reset included)."""
+        from .cycle import HybridCycle
+        t = self.arrays["orbit_t"][i]
+        keep = np.isfinite(t)
+        params = {**self.params, self.param_name: float(self.param[i])}
+        return HybridCycle(self.model, params, float(self.arrays["period"][i]), t[keep],
+                           self.arrays["orbit_x"][i][keep], self.arrays["multipliers"][i], bool(self.stable[i]))
 
     @property
     def k(self) -> int:

@@ -17,7 +17,7 @@ from ._mesh import Basis, adapt_mesh, evaluate, node_times
 from .errors import ModelError
 from .model import Model
 
-__all__ = ["Cycle"]
+__all__ = ["Cycle", "HybridCycle"]
 
 
 @dataclass(frozen=True)
@@ -126,3 +126,53 @@ class Cycle:
     def __repr__(self) -> str:
         return (f"Cycle(period={self.period:.10g} {self.model.time_unit}, frequency={self.frequency_hz:.6g} Hz, "
                 f"stable={self.stable}, |mu1-1|={self.precision:.1e}, ntst={self.mesh.size - 1})")
+
+
+@dataclass(frozen=True)
+class HybridCycle:
+    """A periodic orbit of a model with a reset, sampled over one period (k flights between resets).
+
+    Attributes
+    ----------
+    model : Model
+    params : dict
+    period : float
+        Sum of the k flight times (model time unit).
+    t : ndarray (M,)
+        Sample times in [0, period]; at a reset the time appears twice, before and after it.
+    x : ndarray (M, n_states)
+        The states at those times (the first row is the state just after a reset).
+    multipliers : ndarray
+        Eigenvalues of the derivative of the reset map P^k.
+    stable : bool
+
+    Examples
+    --------
+    >>> import bifur
+    >>> from bifur.models import izhikevich
+    >>> br = bifur.continue_cycles(izhikevich("RS"), 10.0, "I", (5.0, 15.0))
+    >>> orbit = br.orbit(0)
+    >>> type(orbit).__name__, bool(orbit["v"].max() >= 29.99)
+    ('HybridCycle', True)
+    """
+
+    model: Model
+    params: dict
+    period: float
+    t: np.ndarray
+    x: np.ndarray
+    multipliers: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    stable: bool = False
+
+    @property
+    def frequency_hz(self) -> float:
+        return 1.0 / (self.period * self.model.seconds_per_time_unit)
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.x[:, self.model.state_names.index(self.model.check_state(name))]
+
+    def max(self, name: str) -> float:
+        return float(self[name].max())
+
+    def min(self, name: str) -> float:
+        return float(self[name].min())

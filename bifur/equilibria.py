@@ -12,7 +12,7 @@ from scipy.stats import qmc
 
 from . import _checks
 from .codegen import CompiledModel
-from .errors import BifurWarning, ModelError
+from .errors import BifurWarning, ModelError, SimulationWarning
 from .model import Model
 
 __all__ = ["Equilibrium", "find_equilibria", "newton", "voltage_scan", "search_box"]
@@ -120,8 +120,10 @@ def _seeds(cm: CompiledModel, p: np.ndarray, simulate_seed: bool) -> list[np.nda
         return seeds
     try:
         from .simulate import simulate
-        tr = simulate(model, 500.0 if model.time_unit != "1" else 200.0, params=dict(zip(model.param_names, p)),
-                      throw=False, max_steps=200_000)
+        with warnings.catch_warnings():  # a seed that stops early is just not used
+            warnings.simplefilter("ignore", SimulationWarning)
+            tr = simulate(model, 500.0 if model.time_unit != "1" else 200.0,
+                          params=dict(zip(model.param_names, p)), throw=False, max_steps=200_000)
         if np.all(np.isfinite(tr.final_state)):
             seeds.append(tr.final_state)
     except ModelError:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = ["BifurError", "ModelError", "SolverError", "Status", "StatusCode", "BifurWarning", "CacheWarning",
-           "BranchWarning", "Interrupted"]
+           "BranchWarning", "SimulationWarning", "Interrupted"]
 
 
 class BifurError(Exception):
@@ -29,6 +29,10 @@ class BifurWarning(UserWarning):
 
 class CacheWarning(BifurWarning):
     """The compile cache could not be used as configured (bifur falls back and says how)."""
+
+
+class SimulationWarning(BifurWarning):
+    """A simulation stopped before its end (its ``status`` says why and what to try)."""
 
 
 class BranchWarning(BifurWarning):

@@ -26,7 +26,7 @@ from .branch import Branch, SpecialPoint
 from .continuation import ContinuationSettings, continue_cycles, continue_equilibria
 from .continuation.find_cycle import find_cycle
 from .equilibria import find_equilibria
-from .errors import BifurError, BranchWarning, SolverError, StatusCode
+from .errors import BifurError, BranchWarning, SolverError, Status, StatusCode
 from .ficurve import FICurve, Interval
 from .model import Model
 
@@ -275,7 +275,7 @@ def _rates(values: np.ndarray, cycles: list[Branch], rest: list[Interval], lo: f
 
 
 def continuation_curve(model: Model, param: str, lo: float, hi: float, pars: dict, at, settings, ntst,
-                       progress: bool, found: list, spikes_to_step) -> FICurve:
+                       progress: bool, found: list, spikes_to_step, throw: bool = False) -> FICurve:
     """The f-I curve of ``model`` in ``param`` over [lo, hi] by continuation (see the module docstring)."""
     issues: list[str] = []
     eqs = _equilibrium_branches(model, param, lo, hi, pars, at, settings, progress, issues)
@@ -306,6 +306,9 @@ def continuation_curve(model: Model, param: str, lo: float, hi: float, pars: dic
                     union([(w.lo, w.hi) for w in win]), block_input=block.param if block is not None else math.nan,
                     negligible=[(w.lo, w.hi) for w in win if w.negligible], issues=issues)
     if issues:
+        if throw:
+            bad = [br.status.code for br in curve.branches if not br.status.ok]
+            raise SolverError(Status(bad[0] if bad else StatusCode.UNEXPLAINED, " ".join(issues)), curve)
         warnings.warn(f"bifur: the f-I curve of {model.name} in {param} is incomplete: " + " ".join(issues),
                       BranchWarning, stacklevel=3)
     return curve

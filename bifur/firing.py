@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, field
 from typing import Mapping
 
@@ -9,7 +10,7 @@ import numpy as np
 
 from . import _checks
 from .continuation.reset_maps import ResetMap, reset_fixed_point
-from .errors import ModelError, SolverError
+from .errors import BifurWarning, ModelError, SolverError, Status, StatusCode
 from .model import Model
 
 __all__ = ["FiringPattern", "firing_pattern"]
@@ -22,9 +23,10 @@ class FiringPattern:
     Attributes
     ----------
     kind : str
-        "quiescent" (no spike), "tonic" (a stable fixed point of P: regular spiking),
-        "bursting" (a stable fixed point of P^k, k > 1, whose intervals separate into bursts)
-        or "irregular" (no periodic pattern of up to ``max_k`` spikes).
+        "quiescent" (the flow from a reset settles without reaching the reset condition again),
+        "tonic" (a stable fixed point of P: regular spiking), "bursting" (a stable fixed point of
+        P^k, k > 1, whose intervals separate into bursts), "irregular" (no periodic pattern of up
+        to ``max_k`` spikes) or "undetermined" (the computation failed: ``status`` says why).
     spikes_per_burst : int
         Spikes per burst (1 for tonic, 0 for quiescent).
     k : int
@@ -39,6 +41,8 @@ class FiringPattern:
         A post-reset state on the pattern.
     multipliers : ndarray
         Eigenvalues of DP^k at the fixed point.
+    status : Status
+        Success, or why the pattern could not be determined.
 
     Examples
     --------
@@ -56,17 +60,30 @@ class FiringPattern:
     stable: bool = True
     x0: np.ndarray = field(default_factory=lambda: np.zeros(0))
     multipliers: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    status: Status = field(default_factory=Status.success)
+
+
+def _undetermined(model: Model, status: Status, throw: bool) -> FiringPattern:
+    """The result when the reset map could not be iterated (a warning, or SolverError with ``throw``)."""
+    fp = FiringPattern("undetermined", 0, 0, status=status)
+    if throw:
+        raise SolverError(status, fp)
+    warnings.warn(f"bifur: the firing pattern of {model.name} could not be determined: {status.message}",
+                  BifurWarning, stacklevel=3)
+    return fp
 
 
 def firing_pattern(model: Model, params: Mapping[str, float] | None = None, x0=None, max_k: int = 16,
-                   transient: int = 300) -> FiringPattern:
+                   transient: int = 300, throw: bool = False) -> FiringPattern:
     """Classify the firing of a model with a reset by iterating its reset map.
 
     From the post-reset state (``x0``, or the reset applied to ``model.init``), P is iterated
     ``transient`` times; the smallest k <= ``max_k`` for which the post-reset states repeat
     gives the pattern, which is then converged exactly as a fixed point of P^k (Newton) and
     checked for stability. Intervals longer than the geometric mean of the shortest and
-    longest one separate bursts.
+    longest one separate bursts. When the reset map cannot be iterated (the flow fails), the
+    kind is "undetermined" with the reason in ``status`` and a warning — or, with
+    ``throw=True``, a :class:`~bifur.SolverError` carrying that result.
 
     Examples
     --------
@@ -90,8 +107,10 @@ def firing_pattern(model: Model, params: Mapping[str, float] | None = None, x0=N
             if j >= transient:
                 states.append(x.copy())
                 isis.append(tof)
-    except SolverError:
-        return FiringPattern("quiescent", 0, 0)
+    except SolverError as exc:
+        if exc.status.code == StatusCode.NO_SOLUTION:  # the flow settles: no further spike
+            return FiringPattern("quiescent", 0, 0, status=Status.success(exc.status.message))
+        return _undetermined(model, exc.status, throw)
     S, isis = np.array(states), np.array(isis)
     scale = np.abs(S).max(axis=0) + 1.0
     for k in range(1, max_k + 1):
@@ -99,7 +118,10 @@ def firing_pattern(model: Model, params: Mapping[str, float] | None = None, x0=N
             break
     else:
         return FiringPattern("irregular", 0, 0, isis, 1.0 / (isis.mean() * model.seconds_per_time_unit), False, S[-1])
-    xk, rec = reset_fixed_point(model, params, S[-k], k, transient=0)
+    try:
+        xk, rec = reset_fixed_point(model, params, S[-k], k, transient=0)
+    except SolverError as exc:
+        return _undetermined(model, exc.status, throw)
     isi = rec["isi"]
     rate = k / (isi.sum() * model.seconds_per_time_unit)
     if k == 1:

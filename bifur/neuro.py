@@ -14,6 +14,7 @@ not spike at all, or the branch that would decide it was cut short).
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Mapping, Sequence
 
 import numpy as np
@@ -22,7 +23,7 @@ from . import _checks
 from .branch import Branch, SpecialPoint
 from .continuation import ContinuationSettings
 from .equilibria import find_equilibria
-from .errors import BifurError, Interrupted, ModelError
+from .errors import BifurError, Interrupted, ModelError, SimulationWarning
 from .fi_continuation import continuation_curve
 from .ficurve import FICurve, Interval
 from .model import Model
@@ -92,7 +93,9 @@ def _spikes_to_step(model: Model, param: str, value: float, pars: dict) -> bool:
     displaces that level (a passive or damped response overshoots by less)."""
     from .simulate import simulate
     unit = 1.0 if model.time_unit == "1" else 1.0 / model.seconds_per_time_unit
-    tr = simulate(model, 0.5 * unit, params={**pars, param: value}, throw=False)
+    with warnings.catch_warnings():  # a step that fails to integrate shows no spike
+        warnings.simplefilter("ignore", SimulationWarning)
+        tr = simulate(model, 0.5 * unit, params={**pars, param: value}, throw=False)
     if model.reset is not None or tr.extrema.size == 0:
         return tr.spike_times.size > 0
     v = tr[model.voltage]
@@ -146,7 +149,7 @@ def fi_curve(model: Model, param: str = "I", p_range: Interval = (0.0, 100.0), m
              at: Sequence[float] | None = None, params: Mapping[str, float] | None = None,
              settings: ContinuationSettings | None = None, ntst: int | None = None, progress: bool = False,
              t_end: float | None = None, t_discard: float | None = None,
-             threshold: float | None = None) -> FICurve:
+             threshold: float | None = None, throw: bool = False) -> FICurve:
     """Frequency-input curve with onset, excitability class, depolarization block and bistability.
 
     Parameters
@@ -172,6 +175,9 @@ def fi_curve(model: Model, param: str = "I", p_range: Interval = (0.0, 100.0), m
         Collocation mesh intervals.
     t_end, t_discard, threshold :
         Simulation method only: run length, transient, spike threshold.
+    throw : bool
+        Raise :class:`~bifur.SolverError` (carrying the curve) when something could not be decided,
+        instead of returning the curve with its ``issues`` and a warning.
 
     Returns
     -------
@@ -204,7 +210,7 @@ def fi_curve(model: Model, param: str = "I", p_range: Interval = (0.0, 100.0), m
         found: list[Branch] = []
         try:
             return continuation_curve(model, param, lo, hi, pars, at, settings, ntst, progress, found,
-                                      _spikes_to_step)
+                                      _spikes_to_step, throw)
         except Interrupted as exc:
             raise Interrupted(str(exc), exc.result, found) from None
     if method == "simulation":

@@ -10,6 +10,7 @@ interrupts a long simulation within a fraction of a second.
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
@@ -17,7 +18,7 @@ import numpy as np
 
 from . import _checks, spikes
 from .codegen import CompiledModel
-from .errors import Interrupted, ModelError, SolverError, Status, StatusCode
+from .errors import Interrupted, ModelError, SimulationWarning, SolverError, Status, StatusCode
 from .integrate import (DOPRI5, MAX_STEPS, MODE_EXTREMA, MODE_NONE, MODE_THRESHOLD, NONFINITE, OK, PAUSED,
                         ROSENBROCK, STEP_SMALL)
 from .model import Model
@@ -189,7 +190,7 @@ def _prepare(model: Model, params: Mapping[str, float] | None, x0) -> tuple[Comp
 def simulate(model: Model, t_end: float, params: Mapping[str, float] | None = None, x0=None,
              method: str = "dopri5", rtol: float = 1e-8, atol: float = 1e-10, dt: float | None = None,
              max_step: float = math.inf, max_steps: int = 10_000_000, threshold: float | None = None,
-             min_prominence: float | None = None, throw: bool = True) -> Trajectory:
+             min_prominence: float | None = None, throw: bool = False) -> Trajectory:
     """Simulate a model from ``x0`` over [0, t_end].
 
     Parameters
@@ -221,7 +222,8 @@ def simulate(model: Model, t_end: float, params: Mapping[str, float] | None = No
         Smallest height of a spike above its neighbouring troughs (voltage units).
     throw : bool
         Raise :class:`~bifur.errors.SolverError` on failure (with the partial trajectory in
-        ``.result``); with False, return it with a failed ``status``.
+        ``.result``); by default return it with a failed ``status`` and a
+        :class:`~bifur.SimulationWarning`.
 
     Returns
     -------
@@ -269,8 +271,11 @@ def simulate(model: Model, t_end: float, params: Mapping[str, float] | None = No
     spk = _spikes(mode, ev, 0.0, min_prominence, window=False)
     traj = Trajectory(model, ts_all, xs_all, spk, status, model.param_values(params), nfev, nsteps, x.copy(),
                       ev if mode == MODE_EXTREMA else np.zeros((0, 3)), min_prominence)
-    if not status.ok and throw:
-        raise SolverError(status, traj)
+    if not status.ok:
+        if throw:
+            raise SolverError(status, traj)
+        warnings.warn(f"bifur: the simulation of {model.name} stopped early: {status.message}", SimulationWarning,
+                      stacklevel=2)
     return traj
 
 

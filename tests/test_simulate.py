@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 from scipy.integrate import solve_ivp
 
+import bifur
 from bifur import Model, SolverError, StatusCode, simulate, simulate_many
 from bifur.models import hodgkin_huxley, izhikevich, qif
 
@@ -86,17 +87,19 @@ def test_simulate_many_matches_single_runs():
 
 def test_nan_right_hand_side_gives_status_and_error():
     m = Model.from_text("dx/dt = -sqrt(x)", params={}, init={"x": 1.0}, time_unit="1")
-    tr = simulate(m, 10.0, throw=False)
+    with pytest.warns(bifur.SimulationWarning, match="NaN"):
+        tr = simulate(m, 10.0, throw=False)
     assert tr.status.code in (StatusCode.NONFINITE, StatusCode.STEP_TOO_SMALL)
     assert not tr.status.ok and "t=" in tr.status.message
     assert tr.t[-1] == pytest.approx(2.0, abs=1e-2)  # x = (1 - t/2)^2 hits 0 at t = 2
     with pytest.raises(SolverError) as info:
-        simulate(m, 10.0)
+        simulate(m, 10.0, throw=True)
     assert info.value.result.t.size > 1  # partial trajectory kept
 
 
 def test_blow_up_is_reported():
     m = Model.from_text("dx/dt = x**2", params={}, init={"x": 1.0}, time_unit="1")
-    tr = simulate(m, 2.0, throw=False)
+    with pytest.warns(bifur.SimulationWarning, match="underflow"):
+        tr = simulate(m, 2.0, throw=False)
     assert not tr.status.ok
     assert tr.t[-1] < 1.0 + 1e-3

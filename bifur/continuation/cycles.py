@@ -364,7 +364,7 @@ class CycleProblem(Problem):
 def continue_cycles(model: Model, start, param: str, p_range: tuple[float, float], ntst: int | None = None,
                     ncol: int = 4, settings: ContinuationSettings | None = None, progress: bool = False,
                     params: Mapping[str, float] | None = None, adapt_every: int = 3,
-                    max_period_factor: float = 10.0, at=None) -> Branch:
+                    max_period_factor: float = 10.0, at=None, throw: bool = False) -> Branch:
     """Continue a branch of periodic orbits in one parameter.
 
     Parameters
@@ -413,6 +413,9 @@ def continue_cycles(model: Model, start, param: str, p_range: tuple[float, float
         status ``UNEXPLAINED``.
     at : sequence of float, optional
         Parameter values at which cycles are computed exactly (find them with ``branch.at(value)``).
+    throw : bool
+        Raise :class:`~bifur.SolverError` (carrying the branch) when the run stops for a failure,
+        instead of returning the branch with that status and a warning.
 
     Returns
     -------
@@ -451,7 +454,7 @@ def continue_cycles(model: Model, start, param: str, p_range: tuple[float, float
     if model.reset is not None:
         from .reset_maps import continue_reset_cycles
         return continue_reset_cycles(model, start, param, p_range, settings=settings, progress=progress,
-                                     params=params, max_period_factor=max_period_factor, at=at)
+                                     params=params, max_period_factor=max_period_factor, at=at, throw=throw)
     n_mesh = ntst if ntst is not None else _default_ntst(start)
     _, ncol = _checks.collocation_size(model.n_states, n_mesh, ncol)
     if isinstance(start, SpecialPoint):
@@ -494,7 +497,8 @@ def continue_cycles(model: Model, start, param: str, p_range: tuple[float, float
     full = model.param_values(pars)
     br = raw_to_branch(raw, "cycle", model, param, full, arrays, np.array([r["x0"] for r in recs]),
                        np.array([r["stable"] for r in recs]),
-                       meta={"ncol": ncol, "ntst": problem.N, **({"switching": begin.method} if label else {})})
+                       meta={"ncol": ncol, "ntst": problem.N, **({"switching": begin.method} if label else {})},
+                       throw=throw)
     for sp in br.special_points:
         sp.data.pop("terminal", None)
     return br

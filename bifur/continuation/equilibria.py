@@ -255,7 +255,7 @@ def _switch_start(problem: "EquilibriumProblem", bp: SpecialPoint, param: str) -
 def continue_equilibria(model: Model, param: str, p_range: tuple[float, float],
                         params: Mapping[str, float] | None = None, start=None,
                         settings: ContinuationSettings | None = None, progress: bool = False,
-                        at=None) -> Branch:
+                        at=None, throw: bool = False) -> Branch:
     """Continue a branch of equilibria in one parameter, detecting LP, H and BP.
 
     Parameters
@@ -287,6 +287,9 @@ def continue_equilibria(model: Model, param: str, p_range: tuple[float, float],
         Print progress on stderr.
     at : sequence of float, optional
         Parameter values at which points are inserted exactly (find them with ``branch.at(value)``).
+    throw : bool
+        Raise :class:`~bifur.SolverError` (carrying the branch) when the run stops for a failure,
+        instead of returning the branch with that status and a warning.
 
     Returns
     -------
@@ -351,7 +354,7 @@ def continue_equilibria(model: Model, param: str, p_range: tuple[float, float],
               "n_unstable": np.array([r["n_unstable"] for r in recs])}
     return raw_to_branch(raw, "equilibrium", model, param, model.param_values(
         {**problem.params_dict(), param: float(z0[-1])}), arrays, np.array([pt.z[:-1] for pt in raw.points]),
-        np.array([r["stable"] for r in recs]))
+        np.array([r["stable"] for r in recs]), throw=throw)
 
 
 def _start_point(model: Model, cm: CompiledModel, problem: "EquilibriumProblem", param: str,

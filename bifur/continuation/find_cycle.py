@@ -127,7 +127,7 @@ def find_cycle(model: Model, params: Mapping[str, float] | None = None, x0=None,
     found = None
     for x in _starts(model, cm, pars, x0):
         for _ in range(max_chunks):
-            traj = simulate(model, t_chunk, params=pars, x0=x, rtol=rtol, atol=rtol * 1e-2)
+            traj = simulate(model, t_chunk, params=pars, x0=x, rtol=rtol, atol=rtol * 1e-2, throw=True)
             found = _estimate_period(model, traj)
             if found is not None or _at_rest(traj):
                 break
@@ -135,13 +135,13 @@ def find_cycle(model: Model, params: Mapping[str, float] | None = None, x0=None,
         if found is not None:
             break
     if found is None:
-        raise SolverError(Status(StatusCode.NEWTON_FAILED,
+        raise SolverError(Status(StatusCode.NO_SOLUTION,
                                  f"no periodic orbit found in {max_chunks} x {t_chunk:g} {model.time_unit} of simulation "
                                  "(it settled on an equilibrium or did not repeat): try other params or x0"))
     T0, xa = found
     basis = Basis(ncol)
     K = 400 * ncol
-    one = simulate(model, T0, params=pars, x0=xa, rtol=rtol, atol=rtol * 1e-2, dt=T0 / K)
+    one = simulate(model, T0, params=pars, x0=xa, rtol=rtol, atol=rtol * 1e-2, dt=T0 / K, throw=True)
     fine_x = one.x[:K + 1] if one.x.shape[0] >= K + 1 else np.vstack([one.x, one.x[-1:]])[:K + 1]
     fine_mesh = np.linspace(0.0, 1.0, K // ncol + 1)
     mesh = adapt_mesh(fine_x, fine_mesh, basis, ntst)

@@ -13,7 +13,7 @@ import warnings
 import numpy as np
 
 from ..branch import Branch, make_branch
-from ..errors import BranchWarning, Interrupted, StatusCode
+from ..errors import BranchWarning, Interrupted, SolverError, StatusCode
 from ..model import Model
 from .problem import RawBranch
 
@@ -22,10 +22,11 @@ __all__ = ["raw_to_branch", "warn_if_incomplete"]
 
 def raw_to_branch(raw: RawBranch, kind: str, model: Model, param: str, params: dict,
                   arrays: dict[str, np.ndarray], x: np.ndarray, stable: np.ndarray,
-                  meta: dict | None = None, warn: bool = True) -> Branch:
+                  meta: dict | None = None, warn: bool = True, throw: bool = False) -> Branch:
     """Assemble a Branch from continuation output (special points get their index on the branch)
     and warn if it is incomplete (see :func:`warn_if_incomplete`). An interrupted run raises
-    :class:`~bifur.Interrupted` carrying the partial branch."""
+    :class:`~bifur.Interrupted` carrying the partial branch; with ``throw``, a run that stopped
+    for a failure raises :class:`~bifur.SolverError` carrying it (instead of warning)."""
     sps = []
     for i, pt in enumerate(raw.points):
         if pt.special is not None:
@@ -41,6 +42,8 @@ def raw_to_branch(raw: RawBranch, kind: str, model: Model, param: str, params: d
                      {"seconds": raw.seconds, **(meta or {})}, raw.diagnostics)
     if br.status.code == StatusCode.INTERRUPTED:
         raise Interrupted(br.status.message, result=br)
+    if throw and not br.status.ok:
+        raise SolverError(br.status, br)
     if warn:
         warn_if_incomplete(br, stacklevel=4)
     return br

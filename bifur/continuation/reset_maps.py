@@ -55,7 +55,8 @@ class ResetMap:
         if status != 0 or not np.all(np.isfinite(y)):
             why = {5: f"the flow did not reach the reset condition within t={self.t_max:g} (it settles at rest)",
                    3: "the right-hand side became NaN or infinite"}.get(int(status), f"integration failed ({status})")
-            raise SolverError(Status(StatusCode.NONFINITE if status == 3 else StatusCode.PERIOD_DIVERGED, why))
+            code = {3: StatusCode.NONFINITE, 5: StatusCode.NO_SOLUTION}.get(int(status), StatusCode.SINGULAR)
+            raise SolverError(Status(code, why))
         xm = y[:n].copy()
         Phi = y[n:n + n * n].reshape(n, n)
         Phip = y[n + n * n:].reshape(n, m)
@@ -134,7 +135,7 @@ class ResetMapProblem(Problem):
         period = float(tofs.sum())
         xs = np.vstack([z[:-1], pre])
         return {"period": period, "isi": tofs, "multipliers": mu, "stable": bool(np.all(np.abs(mu) < 1.0)),
-                "n_unstable": int(np.sum(np.abs(mu) > 1.0)), "precision": 0.0, "x0": z[:-1].copy(),
+                "n_unstable": int(np.sum(np.abs(mu) > 1.0)), "precision": math.nan, "x0": z[:-1].copy(),
                 "pre_reset": pre[-1].copy(), "max": xs.max(axis=0), "min": xs.min(axis=0)}
 
     def test_functions(self, z: np.ndarray, tangent: np.ndarray, record: dict,
@@ -196,10 +197,35 @@ class ResetMapProblem(Problem):
 
 
 def _orbit_samples(cm: CompiledModel, x0: np.ndarray, p: np.ndarray, T: float) -> np.ndarray:
+    return _sampled_orbit(cm, x0, p, T)[1]
+
+
+def _sampled_orbit(cm: CompiledModel, x0: np.ndarray, p: np.ndarray, T: float,
+                   per_period: int = 400) -> tuple[np.ndarray, np.ndarray]:
+    """(t, x) on a grid of one period from the post-reset state x0, both sides of each reset included."""
     from ..simulate import simulate
-    tr = simulate(cm.model, T * (1 - 1e-9), params=dict(zip(cm.param_names, p)), x0=x0, dt=T / 400,
-                  throw=False)
-    return tr.x
+    tr = simulate(cm.model, T * (1 - 1e-9), params=dict(zip(cm.param_names, p)), x0=x0, dt=T / per_period,
+                  throw=True)
+    return tr.t, tr.x
+
+
+def _orbit_arrays(cm: CompiledModel, p: np.ndarray, ip: int, points: list, per_period: int = 400) -> dict:
+    """Sampled orbits (padded with NaN) and their true extremes over the flights, per branch point."""
+    ts, xs = [], []
+    for pt in points:
+        q = p.copy()
+        q[ip] = pt.z[-1]
+        t, x = _sampled_orbit(cm, pt.z[:-1], q, pt.record["period"], per_period)
+        x = np.vstack([x, pt.record["pre_reset"][None, :]])  # the exact state at the last reset
+        ts.append(np.append(t, pt.record["period"]))
+        xs.append(x)
+    M = max(t.size for t in ts)
+    orbit_t = np.full((len(ts), M), np.nan)
+    orbit_x = np.full((len(ts), M, cm.n_states), np.nan)
+    for i, (t, x) in enumerate(zip(ts, xs)):
+        orbit_t[i, :t.size], orbit_x[i, :t.size] = t, x
+    return {"orbit_t": orbit_t, "orbit_x": orbit_x, "max": np.nanmax(orbit_x, axis=1),
+            "min": np.nanmin(orbit_x, axis=1)}
 
 
 def reset_fixed_point(model: Model, params: Mapping[str, float] | None = None, x0=None, k: int = 1,
@@ -225,7 +251,7 @@ def reset_fixed_point(model: Model, params: Mapping[str, float] | None = None, x
 def continue_reset_cycles(model: Model, start, param: str, p_range: tuple[float, float], k: int = 1,
                           settings: ContinuationSettings | None = None, progress: bool = False,
                           params: Mapping[str, float] | None = None, max_period_factor: float = 10.0,
-                          at=None) -> Branch:
+                          at=None, throw: bool = False) -> Branch:
     """Continue fixed points of the reset map P^k of a model with a reset (tonic spiking for k = 1).
 
     Parameters
@@ -285,8 +311,9 @@ def continue_reset_cycles(model: Model, start, param: str, p_range: tuple[float,
     raw = continuation(problem, np.append(x0, p[ip]), (lo, hi), settings, progress,
                        label=f"reset map in {param}", at=at)
     recs = [pt.record for pt in raw.points]
-    arrays = {k_: np.array([r[k_] for r in recs]) for k_ in ("period", "multipliers", "precision", "max", "min",
-                                                              "n_unstable", "isi")}
+    arrays = {k_: np.array([r[k_] for r in recs]) for k_ in ("period", "multipliers", "precision", "n_unstable",
+                                                              "isi")}
+    arrays.update(_orbit_arrays(cm, p, ip, raw.points))
     return raw_to_branch(raw, "cycle", model, param, model.param_values(pars), arrays,
                          np.array([r["x0"] for r in recs]), np.array([r["stable"] for r in recs]),
-                         meta={"hybrid": True, "k": k})
+                         meta={"hybrid": True, "k": k}, throw=throw)
