@@ -81,17 +81,15 @@ def _make_private(path: Path) -> None:
 
 
 def _check_tree(path: Path) -> None:
-    """Check the directory, its ``__pycache__`` and every entry of both."""
+    """Check the directory and its ``__pycache__``. Their entries are not walked (that would cost
+    time in proportion to everything ever cached): nobody else can create entries in a private
+    directory, and each file is checked where it is read (:func:`read_verified`,
+    :func:`heal_numba_cache`)."""
     check_private(path)
-    for sub in (path, path / "__pycache__"):
-        if sub != path:
-            if not os.path.lexists(sub):
-                sub.mkdir(mode=0o700)
-            check_private(sub)
-        for entry in os.scandir(sub):
-            if entry.name == "__pycache__" and sub == path:
-                continue
-            check_private(Path(entry.path), "dir" if entry.is_dir(follow_symlinks=False) else "file")
+    sub = path / "__pycache__"
+    if not os.path.lexists(sub):
+        sub.mkdir(mode=0o700)
+    check_private(sub)
 
 
 def _preferred() -> Path | None:
@@ -242,6 +240,7 @@ def heal_numba_cache(directory: Path, stem: str) -> None:
     damaged: list[str] = []
     for path in files:
         try:
+            check_private(path, "file")
             digest = hashlib.sha256(path.read_bytes()).hexdigest()
             if known.get(path.name) != digest:
                 _loads_like_numba(path)

@@ -4,53 +4,39 @@ Layers (as in Brian2):
 
 1. :mod:`bifur.symbolic` prepares expressions (removable singularities, derivatives);
 2. this module prints them, after common-subexpression elimination, as the source
-   of a small Python module, written to the cache directory;
-3. the module is imported; with ``backend="numba"`` every function is ``njit(cache=True)``
-   so a second process loads machine code from numba's cache, and even the sympy step
-   is skipped because the source file is already there.
+   of a small Python module, written to the cache directory (signed, see :mod:`bifur.cache`);
+3. the module is imported; with ``backend="numba"`` each function ``f`` gets a pointer adapter
+   ``_c_f`` which :class:`~bifur.compiled_model.CompiledModel` compiles, when first used, into a
+   C-callable function (``numba.cfunc(cache=True)``), so a second process loads machine code
+   from numba's cache, and even the sympy step is skipped because the source file is there.
 
-Numerical kernels (integrators, collocation, ...) live in bifur's own modules and take
-the model functions as their first arguments. Numba cannot cache a function compiled
-for a function argument (and such kernels must not be ``cache=True`` themselves: their
-cache index would hold types of functions from other processes), so the generated module
-also holds one thin wrapper per kernel that binds the model's functions; those wrappers
-cache normally, with the kernel compiled into them. Kernel
-modules list their kernels in a module-level ``__kernels__`` dict (name -> tuple of
-batched argument names for a parallel loop, or None).
+Numerical kernels (integrators, collocation, ...) live in bifur's own modules, are compiled
+once per installation and take the addresses of a model's functions (:mod:`bifur._fnptr`):
+nothing but the model's own functions is compiled per model.
 """
 from __future__ import annotations
 
 import hashlib
-import importlib
-import inspect
 import sys
 import threading
 import time
 import types
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Mapping
 
-import numpy as np
 import sympy
 from sympy.printing.pycode import PythonCodePrinter
 
-from . import _checks
+from . import _checks, _messages
 from .cache import cache_dir, chosen_dir, heal_numba_cache, read_verified, write_signed
 from .errors import ModelError
+from .compiled_model import KERNEL_MODULES, MODEL_FUNCTIONS, CompiledModel, array_shape
 from .model import Model, check_nodes
 from .parse import sym
 from .symbolic import ExprelD, derivative_forms, remove_singularities
 
 __all__ = ["CompiledModel", "compile_model", "cache_dir", "generated_module_name", "KERNEL_MODULES",
            "MODEL_FUNCTIONS"]
-
-#: Modules whose ``__kernels__`` get a per-model wrapper in the generated code.
-KERNEL_MODULES: tuple[str, ...] = ("bifur.integrate", "bifur.continuation.collocation", "bifur.steady")
-
-#: Names of generated model functions that kernels may take as leading arguments.
-MODEL_FUNCTIONS = ("rhs_t_into", "jac_t_into", "rhs_into", "jac_into", "dfdp_into", "d2_into",
-                   "d3_into", "reset_g", "reset_dg_into", "reset_apply_into", "reset_jac_into",
-                   "reset_dgdp_into", "reset_dRdp_into", "var_rhs_t_into")
 
 _lock = threading.Lock()
 _memory: dict[tuple[str, str], Any] = {}
@@ -118,23 +104,11 @@ def _emit(printer: _Printer, deco: str, name: str, args: str, targets: list[str]
 
 
 def _dependency_files() -> list[Path]:
-    """Source files that generated code depends on: this generator, the symbolic layer, the
-    runtime helpers, the kernel modules and every bifur module whose jitted functions they call."""
+    """Source files that generated code depends on: this generator, the symbolic layer, the parser
+    and the runtime helpers it calls (bifur's kernels are not part of it: they are compiled apart
+    and call model functions by address)."""
     here = Path(__file__).resolve().parent
-    files = {here / "codegen.py", here / "symbolic.py", here / "_runtime.py", here / "parse.py"}
-    todo = [importlib.import_module(m) for m in KERNEL_MODULES]
-    seen: set[str] = set()
-    while todo:
-        mod = todo.pop()
-        if mod.__name__ in seen:
-            continue
-        seen.add(mod.__name__)
-        files.add(Path(mod.__file__).resolve())
-        for val in vars(mod).values():
-            owner = getattr(getattr(val, "py_func", None), "__module__", None)
-            if owner and owner.startswith("bifur.") and owner not in seen:
-                todo.append(importlib.import_module(owner))
-    return sorted(files)
+    return sorted({here / "codegen.py", here / "symbolic.py", here / "_runtime.py", here / "parse.py"})
 
 
 def _generator_hash() -> str:
@@ -150,31 +124,16 @@ def _generator_hash() -> str:
     return _memo["generator"]
 
 
-def _kernel_wrappers(deco: str, cache: bool) -> list[str]:
+def _adapters(model: Model) -> list[str]:
+    """Pointer adapters ``_c_f`` of every model function ``f``: arrays arrive as data pointers (C-contiguous
+    float64) and are viewed with their shapes, so that ``f`` can be compiled as a C-callable function."""
+    n, m = model.n_states, len(model.param_names)
     blocks = []
-    for modname in KERNEL_MODULES:
-        mod = importlib.import_module(modname)
-        for kname, batched in getattr(mod, "__kernels__", {}).items():
-            fn = getattr(mod, kname)
-            params = list(inspect.signature(getattr(fn, "py_func", fn)).parameters)
-            bound = [p for p in params if p in MODEL_FUNCTIONS]
-            if params[:len(bound)] != bound:
-                raise RuntimeError(f"kernel {modname}.{kname}: model functions must come first")
-            free = params[len(bound):]
-            # Model functions are passed as attributes of the module itself: numba can cache a
-            # function that passes ``_self.f`` to a kernel, but not one passing the global ``f``
-            # when f calls another jitted function (it reports "dynamic globals").
-            bound = [f"_self.{b}" for b in bound]
-            alias = f"_K_{kname}"
-            blocks.append(f"from {modname} import {kname} as {alias}")
-            if batched is None:
-                blocks.append(f"{deco}\ndef k_{kname}({', '.join(free)}):\n"
-                              f"    return {alias}({', '.join(bound + free)})")
-            else:
-                call = [f"{a}[_k]" if a in batched else a for a in free]
-                blocks.append(f"@_njit(cache={cache}, parallel=True, error_model='numpy')\ndef k_{kname}({', '.join(free)}):\n"
-                              f"    for _k in _prange({batched[0]}.shape[0]):\n"
-                              f"        {alias}({', '.join(bound + call)})")
+    for name, kinds in MODEL_FUNCTIONS.items():
+        args = [f"a{i}" for i in range(len(kinds))]
+        views = [a if k == "t" else f"_carray({a}, {array_shape(k, n, m)}, dtype=np.float64)"
+                 for a, k in zip(args, kinds)]
+        blocks.append(f"def _c_{name}({', '.join(args)}):\n    return {name}({', '.join(views)})")
     return blocks
 
 
@@ -197,7 +156,8 @@ def _generate_source(model: Model, backend: str, cache: bool = True) -> str:
     params = [sym(n) for n in model.param_names]
     n, m = len(states), len(params)
     pr = _Printer(_symbol_names(model))
-    deco = f"@_njit(cache={cache}, error_model='numpy')" if backend == "numba" else ""
+    # bodies are compiled into their C-callable adapters, which numba caches
+    deco = "@_njit(error_model='numpy')" if backend == "numba" else ""
     f = [remove_singularities(model.equations[s], states) for s in model.state_names]
     forms = derivative_forms(f, states, params)
     idx2 = [f"out[{i}, {j}]" for i in range(n) for j in range(n)]
@@ -207,12 +167,12 @@ def _generate_source(model: Model, backend: str, cache: bool = True) -> str:
            "# Do not edit: regenerated from the model when missing.",
            "import math", "import numpy as np"]
     if backend == "numba":
-        src += ["from numba import njit as _njit, prange as _prange",
+        src += ["from numba import carray as _carray, njit as _njit",
                 "from bifur._runtime import exprel_d as _exprel_d, heaviside as _heaviside, sign as _sign"]
     else:
         src += ["from bifur._runtime import exprel_d as _nb_exprel_d, heaviside as _nb_heaviside, sign as _nb_sign",
                 "_exprel_d, _heaviside, _sign = _nb_exprel_d.py_func, _nb_heaviside.py_func, _nb_sign.py_func"]
-    src += [f"N_STATES = {n}", f"N_PARAMS = {m}", f"HAS_RESET = {model.reset is not None}"]
+    src += [f"N_STATES = {n}", f"N_PARAMS = {m}", f"HAS_RESET = {model.reset is not None}", f"CACHE = {cache}"]
     src.append(_emit(pr, deco, "rhs_t_into", "t, x, p, out", outs, forms.f, fill="out"))
     src.append(_emit(pr, deco, "jac_t_into", "t, x, p, out", idx2, [e for r in forms.jac for e in r], fill="out"))
     src.append(_emit(pr, deco, "dfdp_into", "x, p, out", idxp, [e for r in forms.dfdp for e in r], fill="out"))
@@ -265,11 +225,11 @@ def var_rhs_t_into(t, y, p, out):
              "reset_jac": ("x, p", f"np.empty(({n}, {n}))", "reset_jac_into(x, p, out)"),
              "reset_dgdp": ("x, p", f"np.empty({m})", "reset_dgdp_into(x, p, out)"),
              "reset_dRdp": ("x, p", f"np.empty(({n}, {m}))", "reset_dRdp_into(x, p, out)")}
-    for fname, (args, make, call) in alloc.items():
-        src.append(f"{deco}\ndef {fname}({args}):\n    out = {make}\n    {call}\n    return out")
     if backend == "numba":
-        src += ["import sys as _sys\n_self = _sys.modules[__name__]"]
-        src += _kernel_wrappers(deco, cache)
+        src += _adapters(model)
+    else:
+        for fname, (args, make, call) in alloc.items():
+            src.append(f"def {fname}({args}):\n    out = {make}\n    {call}\n    return out")
     return "\n\n".join(src) + "\n"
 
 
@@ -331,6 +291,7 @@ def _module_for(model: Model, backend: str):
             return _memory[key], 0.0
         t0 = time.perf_counter()
         stem = generated_module_name(model, backend)
+        _messages.name_module(f"bifur_generated.{stem}", model.name)  # numba's first-use compiles get a note too
         _install_locator()
         directory = cache_dir() if _memo["locator"] == "bifur" or backend != "numba" else None
         if directory is None:
@@ -347,117 +308,6 @@ def _module_for(model: Model, backend: str):
                 heal_numba_cache(directory, stem)
         _memory[key] = module
         return module, time.perf_counter() - t0
-
-
-class CompiledModel:
-    """Fast functions of a :class:`~bifur.model.Model`.
-
-    Every function takes the state ``x`` (length n) and parameter vector ``p``
-    (ordered as ``param_names``): ``rhs(x, p)``, ``jac(x, p)`` (df/dx), ``dfdp(x, p)``
-    (n x n_params), ``d2(x, p, u, v)`` = D²f[u, v] and ``d3(x, p, u, v, w)`` = D³f[u, v, w];
-    ``*_into`` variants write into ``out``; ``rhs_t``/``jac_t`` take time first. Models
-    with a reset also have ``reset_g`` (event function, crossing zero upwards),
-    ``reset_dg``, ``reset_apply`` and ``reset_jac``, and the parameter derivatives
-    ``reset_dgdp`` and ``reset_dRdp``.
-
-    Examples
-    --------
-    >>> from bifur.models import fitzhugh_nagumo
-    >>> cm = fitzhugh_nagumo().compile()
-    >>> x, p = cm.init_vector(), cm.param_vector(I=0.5)
-    >>> cm.jac(x, p).shape, cm.dfdp(x, p).shape
-    ((2, 2), (2, 4))
-    """
-
-    #: Public functions and their arguments: t time, x/u/v/w states, p parameters; outputs
-    #: o (n,), J (n, n), P (n, n_params), g (n_params,).
-    _FUNCS = {"rhs": "xp", "rhs_into": "xpo", "rhs_t": "txp", "rhs_t_into": "txpo", "jac": "xp",
-              "jac_into": "xpJ", "jac_t": "txp", "jac_t_into": "txpJ", "dfdp": "xp", "dfdp_into": "xpP",
-              "d2": "xpuv", "d2_into": "xpuvo", "d3": "xpuvw", "d3_into": "xpuvwo", "reset_g": "xp",
-              "reset_dg": "xp", "reset_dg_into": "xpo", "reset_apply": "xp", "reset_apply_into": "xpo",
-              "reset_jac": "xp", "reset_jac_into": "xpJ", "reset_dgdp": "xp", "reset_dRdp": "xp"}
-
-    def __init__(self, model: Model, backend: str, module: Any, seconds: float):
-        self.model = model
-        self.backend = backend
-        self.module = module
-        self.path = module.__file__  # the cache file, or a '<bifur generated ...>' placeholder
-        #: Seconds spent generating/importing the module in this process (0 if it was in memory).
-        self.load_seconds = seconds
-        for name, sig in self._FUNCS.items():
-            setattr(self, name, self._checked(name, sig, getattr(module, name)))
-        self.has_reset = bool(module.HAS_RESET)
-
-    def _checked(self, name: str, sig: str, fn: Callable) -> Callable:
-        """``fn`` behind a check of every argument's shape (numba does not check bounds)."""
-        n, m = self.model.n_states, len(self.model.param_names)
-        states = self.model.state_names
-        outs = {"o": (n,), "J": (n, n), "P": (n, m)}
-
-        def call(*args):
-            if len(args) != len(sig):
-                raise TypeError(f"{name}() takes {len(sig)} arguments ({', '.join(sig)}), got {len(args)}")
-            conv = []
-            for kind, a in zip(sig, args):
-                if kind == "t":
-                    conv.append(_checks.real(a, "t"))
-                elif kind == "p":
-                    conv.append(_checks.vector(a, m, "p", self.model.param_names))
-                elif kind in outs:
-                    conv.append(_checks.out_array(a, outs[kind], "out"))
-                else:
-                    conv.append(_checks.vector(a, n, kind, states))
-            return fn(*conv)
-
-        call.__name__ = name
-        call.__doc__ = f"{name}({', '.join(sig)}) of model {self.model.name!r}, with argument shapes checked."
-        return call
-
-    # -- parameters and states --------------------------------------------------------
-    state_names = property(lambda self: self.model.state_names)
-    param_names = property(lambda self: self.model.param_names)
-    n_states = property(lambda self: self.model.n_states)
-    n_params = property(lambda self: len(self.model.param_names))
-
-    def param_vector(self, params: Mapping[str, float] | None = None, **overrides: float) -> np.ndarray:
-        """Parameter vector (ordered as ``param_names``): defaults, then ``params``, then keywords."""
-        vals = self.model.param_values({**(params or {}), **overrides})
-        return np.array([vals[k] for k in self.model.param_names], dtype=float)
-
-    def init_vector(self, init: Mapping[str, float] | None = None, **overrides: float) -> np.ndarray:
-        """State vector of initial values, updated by ``init`` and keywords."""
-        vals = dict(self.model.init)
-        for k, v in {**(init or {}), **overrides}.items():
-            self.model.check_state(k)
-            vals[k] = float(v)
-        return np.array([vals[k] for k in self.model.state_names], dtype=float)
-
-    def state_index(self, name: str) -> int:
-        return self.model.state_names.index(self.model.check_state(name))
-
-    def param_index(self, name: str) -> int:
-        return self.model.param_names.index(self.model.check_param(name))
-
-    def kernel(self, name: str) -> Callable:
-        """The per-model wrapper of a numerical kernel (numba backend only).
-
-        Internal interface of bifur's algorithms: kernels do not check their arguments, so
-        callers pass arrays of exactly the shapes the kernel's docstring gives.
-        """
-        if self.backend != "numba":
-            raise ModelError(f"kernel {name!r} needs backend='numba'")
-        try:
-            return getattr(self.module, f"k_{name}")
-        except AttributeError:
-            raise ModelError(f"no kernel named {name!r}") from None
-
-    @property
-    def source(self) -> str:
-        """The generated Python source."""
-        return self.module.__bifur_source__
-
-    def __repr__(self) -> str:
-        return f"<CompiledModel {self.model.name!r} backend={self.backend} file={self.path}>"
 
 
 def compile_model(model: Model, backend: str = "numba") -> CompiledModel:
@@ -481,5 +331,6 @@ def compile_model(model: Model, backend: str = "numba") -> CompiledModel:
         raise ModelError(f"expected a bifur.Model, got {type(model).__name__}")
     if backend not in ("numba", "numpy"):
         raise ModelError(f"backend must be 'numba' or 'numpy', got {backend!r}")
-    module, seconds = _module_for(model, backend)
+    with _messages.compiling(model.name):  # a one-line note when generating the module takes over a second
+        module, seconds = _module_for(model, backend)
     return CompiledModel(model, backend, module, seconds)

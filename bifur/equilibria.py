@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 import numpy as np
-from scipy.stats import qmc
 
 from . import _checks
 from .codegen import CompiledModel
@@ -185,6 +184,7 @@ def search_box(model: Model, box: Mapping[str, tuple[float, float]] | None = Non
 @functools.lru_cache(maxsize=32)
 def _unit_points(d: int, n: int) -> np.ndarray:
     """The first n points of a scrambled Sobol sequence in [0, 1)^d (fixed seed: reproducible)."""
+    from scipy.stats import qmc  # imported here: scipy.stats takes ~1 s to import
     try:
         engine = qmc.Sobol(d, scramble=True, rng=np.random.default_rng(_SOBOL_SEED))
     except TypeError:  # scipy < 1.15 calls the generator ``seed``

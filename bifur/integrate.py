@@ -14,23 +14,25 @@ Kernels stop after ``step_budget`` accepted steps with status ``PAUSED`` and ret
 their state, so that Python regains control at bounded intervals (Ctrl-C works) and
 calls them again to continue.
 
-The kernels take the model's generated functions as their first arguments; the
-generated module of each model binds them (see :mod:`bifur.codegen`).
+The kernels take the addresses of the model's generated functions as their first
+arguments and call them through :mod:`bifur._fnptr`, so they are compiled once for every
+model and cached; :meth:`bifur.codegen.CompiledModel.kernel` binds a model's addresses.
 """
 from __future__ import annotations
 
 import math
 
 import numpy as np
-from numba import njit
+from numba import prange
 
+from ._fnptr import call, call_real
 from ._jit import cached_njit
 from ._linalg import lu_factor as _lu_factor, lu_solve as _lu_solve
 
 __all__ = ["solve", "events_batch", "flow_to_event", "DOPRI5", "ROSENBROCK"]
 
-#: Kernels wrapped per model by bifur.codegen (batched argument names for parallel loops).
-__kernels__ = {"solve": None, "events_batch": ("x", "p", "ev", "state"), "flow_to_event": None}
+#: Kernels a compiled model binds to its functions (bifur.codegen.CompiledModel.kernel).
+__kernels__ = ("solve", "events_batch", "flow_to_event")
 
 DOPRI5 = 0
 ROSENBROCK = 1
@@ -132,28 +134,28 @@ def _hermite(x, xn, f0, f1, h, r):
         r[4, i] = 0.0
 
 
-@njit(error_model="numpy")  # not cached itself: compiled into each model's cached wrapper
+@cached_njit(error_model="numpy")
 def _dopri_step(rhs_t_into, t, x, h, p, k, xs, xn, err, r):
     """One DOPRI5 step; k[0] must hold f(t, x) and k[6] receives f(t+h, xn). Returns the error norm input."""
     n = x.shape[0]
     for i in range(n):
         xs[i] = x[i] + h * A21 * k[0, i]
-    rhs_t_into(t + C2 * h, xs, p, k[1])
+    call(rhs_t_into, t + C2 * h, xs, p, k[1])
     for i in range(n):
         xs[i] = x[i] + h * (A31 * k[0, i] + A32 * k[1, i])
-    rhs_t_into(t + C3 * h, xs, p, k[2])
+    call(rhs_t_into, t + C3 * h, xs, p, k[2])
     for i in range(n):
         xs[i] = x[i] + h * (A41 * k[0, i] + A42 * k[1, i] + A43 * k[2, i])
-    rhs_t_into(t + C4 * h, xs, p, k[3])
+    call(rhs_t_into, t + C4 * h, xs, p, k[3])
     for i in range(n):
         xs[i] = x[i] + h * (A51 * k[0, i] + A52 * k[1, i] + A53 * k[2, i] + A54 * k[3, i])
-    rhs_t_into(t + C5 * h, xs, p, k[4])
+    call(rhs_t_into, t + C5 * h, xs, p, k[4])
     for i in range(n):
         xs[i] = x[i] + h * (A61 * k[0, i] + A62 * k[1, i] + A63 * k[2, i] + A64 * k[3, i] + A65 * k[4, i])
-    rhs_t_into(t + h, xs, p, k[5])
+    call(rhs_t_into, t + h, xs, p, k[5])
     for i in range(n):
         xn[i] = x[i] + h * (B1 * k[0, i] + B3 * k[2, i] + B4 * k[3, i] + B5 * k[4, i] + B6 * k[5, i])
-    rhs_t_into(t + h, xn, p, k[6])
+    call(rhs_t_into, t + h, xn, p, k[6])
     for i in range(n):
         err[i] = h * (E1 * k[0, i] + E3 * k[2, i] + E4 * k[3, i] + E5 * k[4, i] + E6 * k[5, i] + E7 * k[6, i])
         dx = xn[i] - x[i]
@@ -165,17 +167,17 @@ def _dopri_step(rhs_t_into, t, x, h, p, k, xs, xn, err, r):
         r[4, i] = h * (D1 * k[0, i] + D3 * k[2, i] + D4 * k[3, i] + D5 * k[4, i] + D6 * k[5, i] + D7 * k[6, i])
 
 
-@njit(error_model="numpy")  # not cached itself: compiled into each model's cached wrapper
+@cached_njit(error_model="numpy")
 def _rosenbrock_step(rhs_t_into, jac_t_into, t, x, h, p, k, xs, xn, err, r, w, piv, autonomous):
     """One step of the L-stable Rosenbrock 2(3) method; k[0] = f(t, x) on entry, k[6] = f(t+h, xn) on exit."""
     n = x.shape[0]
-    jac_t_into(t, x, p, w)
+    call(jac_t_into, t, x, p, w)
     tdot = k[5]
     if autonomous:
         tdot[:] = 0.0
     else:
         dt = 1e-7 * max(1.0, abs(t))
-        rhs_t_into(t + dt, x, p, tdot)
+        call(rhs_t_into, t + dt, x, p, tdot)
         for i in range(n):
             tdot[i] = (tdot[i] - k[0, i]) / dt
     for i in range(n):
@@ -190,14 +192,14 @@ def _rosenbrock_step(rhs_t_into, jac_t_into, t, x, h, p, k, xs, xn, err, r, w, p
     _lu_solve(w, piv, k1)
     for i in range(n):
         xs[i] = x[i] + 0.5 * h * k1[i]
-    rhs_t_into(t + 0.5 * h, xs, p, f1)
+    call(rhs_t_into, t + 0.5 * h, xs, p, f1)
     for i in range(n):
         k2[i] = f1[i] - k1[i]
     _lu_solve(w, piv, k2)
     for i in range(n):
         k2[i] += k1[i]
         xn[i] = x[i] + h * k2[i]
-    rhs_t_into(t + h, xn, p, k[6])
+    call(rhs_t_into, t + h, xn, p, k[6])
     for i in range(n):
         k3[i] = k[6, i] - RE32 * (k2[i] - f1[i]) - 2.0 * (k1[i] - k[0, i]) + h * RD * tdot[i]
     _lu_solve(w, piv, k3)
@@ -207,7 +209,7 @@ def _rosenbrock_step(rhs_t_into, jac_t_into, t, x, h, p, k, xs, xn, err, r, w, p
     return True
 
 
-@njit(error_model="numpy")  # not cached itself: compiled into each model's cached wrapper
+@cached_njit(error_model="numpy")
 def _locate(reset_g, r, p, vidx, thr, use_g, g0, g1, xs):
     """Zero in (0, 1] of the event function along the dense output (Illinois method)."""
     a, b = 0.0, 1.0
@@ -218,7 +220,7 @@ def _locate(reset_g, r, p, vidx, thr, use_g, g0, g1, xs):
         if not (a < c < b):
             c = 0.5 * (a + b)
         _dense(r, c, xs)
-        fc = reset_g(xs, p) if use_g else xs[vidx] - thr
+        fc = call_real(reset_g, xs, p) if use_g else xs[vidx] - thr
         if fc >= 0.0:
             b, fb = c, fc
             if side == 1:
@@ -234,14 +236,14 @@ def _locate(reset_g, r, p, vidx, thr, use_g, g0, g1, xs):
     return b
 
 
-@njit(error_model="numpy")  # not cached itself: compiled into each model's cached wrapper
+@cached_njit(error_model="numpy")
 def _refine_event(rhs_t_into, reset_g, t, x, h, p, k, xs, xn, err, r, theta, xe):
     """Secant iteration on g(x(t + θh)) = 0 using real DOPRI5 sub-steps; k[0] = f(t, x) on entry.
     Returns (event time, θ) and leaves the event state in xe (k, r, xn are overwritten)."""
     n = x.shape[0]
     th_a = theta
     _dopri_step(rhs_t_into, t, x, th_a * h, p, k, xs, xn, err, r)
-    g_a = reset_g(xn, p)
+    g_a = call_real(reset_g, xn, p)
     for i in range(n):
         xe[i] = xn[i]
     if g_a == 0.0 or not math.isfinite(g_a):
@@ -250,7 +252,7 @@ def _refine_event(rhs_t_into, reset_g, t, x, h, p, k, xs, xn, err, r, theta, xe)
     th_b = th_a * (1.0 - 1e-6) if g_a > 0 else min(1.0, th_a * (1.0 + 1e-6))
     for _ in range(8):
         _dopri_step(rhs_t_into, t, x, th_b * h, p, k, xs, xn, err, r)
-        g_b = reset_g(xn, p)
+        g_b = call_real(reset_g, xn, p)
         if not math.isfinite(g_b):
             break
         if abs(g_b) < g_best:
@@ -266,7 +268,7 @@ def _refine_event(rhs_t_into, reset_g, t, x, h, p, k, xs, xn, err, r, theta, xe)
     return t + best * h, best
 
 
-@njit(error_model="numpy")  # not cached itself: compiled into each model's cached wrapper
+@cached_njit(error_model="numpy")
 def _initial_step(rhs_t_into, t, x, f0, p, rtol, atol, order, xs, f1, hmax):
     n = x.shape[0]
     d0 = 0.0
@@ -281,7 +283,7 @@ def _initial_step(rhs_t_into, t, x, f0, p, rtol, atol, order, xs, f1, hmax):
     h0 = min(h0, hmax)
     for i in range(n):
         xs[i] = x[i] + h0 * f0[i]
-    rhs_t_into(t + h0, xs, p, f1)
+    call(rhs_t_into, t + h0, xs, p, f1)
     d2 = 0.0
     for i in range(n):
         sc = atol + rtol * abs(x[i])
@@ -328,7 +330,7 @@ def _record_event(ev, n_ev, grow, t, value, kind):
     return ev
 
 
-@njit(error_model="numpy")  # not cached itself: compiled into each model's cached wrapper
+@cached_njit(error_model="numpy")
 def _integrate(rhs_t_into, jac_t_into, reset_g, reset_apply_into, x0, p, t0, t_end, rtol, atol,
                hmax, max_steps, method, mode, vidx, thr, has_reset, autonomous, record, dt_out, grid_t0,
                ev, n_ev, grow_ev, t_count, h_start, step_budget, stop_at_event=False, n_err=0):
@@ -369,7 +371,7 @@ def _integrate(rhs_t_into, jac_t_into, reset_g, reset_apply_into, x0, p, t0, t_e
         nrec = 1
     n_out = int(math.floor((t0 - grid_t0) / dt_out + 1e-9)) + 1 if record == 2 else 1
     next_out = grid_t0 + n_out * dt_out
-    rhs_t_into(t, x, p, k[0])
+    call(rhs_t_into, t, x, p, k[0])
     nfev += 1
     if not (_all_finite(k[0]) and _all_finite(x)):
         return ts, xrec, nrec, ev, n_ev, NONFINITE, t, x, nfev, nsteps, 0.0
@@ -383,7 +385,7 @@ def _integrate(rhs_t_into, jac_t_into, reset_g, reset_apply_into, x0, p, t0, t_e
     extrema = mode == MODE_EXTREMA and vidx >= 0 and not use_g
     ev_prev = 0.0
     if use_g:
-        ev_prev = reset_g(x, p)
+        ev_prev = call_real(reset_g, x, p)
     elif crossing:
         ev_prev = x[vidx] - thr
     nan_seen = False
@@ -413,7 +415,7 @@ def _integrate(rhs_t_into, jac_t_into, reset_g, reset_apply_into, x0, p, t0, t_e
                 while probe <= 1e6 * hmin:
                     for i in range(n):
                         xs[i] = x[i] + probe * k[0, i]
-                    g1 = reset_g(xs, p)
+                    g1 = call_real(reset_g, xs, p)
                     if g1 >= 0.0:
                         break
                     probe *= 4.0
@@ -450,7 +452,7 @@ def _integrate(rhs_t_into, jac_t_into, reset_g, reset_apply_into, x0, p, t0, t_e
             nsteps += 1
             # event detection on the accepted step
             if use_g:
-                ev_new = reset_g(xn, p)
+                ev_new = call_real(reset_g, xn, p)
             elif crossing:
                 ev_new = xn[vidx] - thr
             if (use_g or crossing) and ev_prev < 0.0 and ev_new >= 0.0:
@@ -491,19 +493,19 @@ def _integrate(rhs_t_into, jac_t_into, reset_g, reset_apply_into, x0, p, t0, t_e
                     ts[nrec] = te
                     xrec[nrec] = xe
                     nrec += 1
-                reset_apply_into(xe, p, x)
+                call(reset_apply_into, xe, p, x)
                 t = te
                 if record > 0:
                     ts, xrec = _grow(ts, xrec, nrec + 1)
                     ts[nrec] = t
                     xrec[nrec] = x
                     nrec += 1
-                rhs_t_into(t, x, p, k[0])
+                call(rhs_t_into, t, x, p, k[0])
                 nfev += 1
                 if not _all_finite(x):
                     status = NONFINITE
                     break
-                ev_prev = reset_g(x, p)
+                ev_prev = call_real(reset_g, x, p)
                 h = min(h, hmax)
                 continue
         if extrema:
@@ -535,7 +537,7 @@ def _integrate(rhs_t_into, jac_t_into, reset_g, reset_apply_into, x0, p, t0, t_e
     return ts, xrec, nrec, ev, n_ev, status, t, x, nfev, nsteps, h
 
 
-@njit(error_model="numpy")  # not cached itself: compiled into each model's cached wrapper
+@cached_njit(error_model="numpy")
 def solve(rhs_t_into, jac_t_into, reset_g, reset_apply_into, x0, p, t0, t_end, rtol, atol, hmax,
           max_steps, method, mode, vidx, thr, has_reset, autonomous, record, dt_out, grid_t0, t_count,
           h_start, step_budget):
@@ -550,10 +552,10 @@ def solve(rhs_t_into, jac_t_into, reset_g, reset_apply_into, x0, p, t0, t_end, r
     return ts[:nrec].copy(), xs[:nrec].copy(), ev[:n_ev].copy(), n_ev, status, nfev, nsteps, t, x, h
 
 
-@njit(error_model="numpy")  # not cached itself: compiled into each model's cached wrapper
-def events_batch(rhs_t_into, jac_t_into, reset_g, reset_apply_into, x, p, t_end, t_count, rtol, atol,
-                 hmax, max_steps, method, mode, vidx, thr, has_reset, autonomous, step_budget, ev, state):
-    """Advance one run of a batch by at most ``step_budget`` steps (for parallel use).
+@cached_njit(error_model="numpy")
+def _events_one(rhs_t_into, jac_t_into, reset_g, reset_apply_into, x, p, t_end, t_count, rtol, atol,
+                hmax, max_steps, method, mode, vidx, thr, has_reset, autonomous, step_budget, ev, state):
+    """Advance one run of a batch by at most ``step_budget`` steps.
 
     ``x`` (n,) is the current state (updated in place); ``ev`` (cap, 3) the run's event buffer;
     ``state`` = [t, h, n_events, status, nfev, n_steps] (read and updated)."""
@@ -574,7 +576,19 @@ def events_batch(rhs_t_into, jac_t_into, reset_g, reset_apply_into, x, p, t_end,
     state[5] += nsteps
 
 
-@njit(error_model="numpy")  # not cached itself: compiled into each model's cached wrapper
+@cached_njit(error_model="numpy", parallel=True)
+def events_batch(rhs_t_into, jac_t_into, reset_g, reset_apply_into, x, p, t_end, t_count, rtol, atol,
+                 hmax, max_steps, method, mode, vidx, thr, has_reset, autonomous, step_budget, ev, state):
+    """Advance every run of a batch by at most ``step_budget`` steps, runs in parallel.
+
+    Row k of ``x`` (m, n), ``p`` (m, n_params), ``ev`` (m, cap, 3) and ``state`` (m, 6) belong to
+    run k (see :func:`_events_one`)."""
+    for k in prange(x.shape[0]):
+        _events_one(rhs_t_into, jac_t_into, reset_g, reset_apply_into, x[k], p[k], t_end, t_count, rtol, atol,
+                    hmax, max_steps, method, mode, vidx, thr, has_reset, autonomous, step_budget, ev[k], state[k])
+
+
+@cached_njit(error_model="numpy")
 def flow_to_event(var_rhs_t_into, jac_t_into, reset_g, reset_apply_into, y0, p, t_max, rtol, atol, max_steps,
                   n_err):
     """Integrate the variational system y = (x, dx/dx0, dx/dp) from y0 until the reset condition

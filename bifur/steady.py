@@ -13,13 +13,15 @@ import math
 import numpy as np
 from numba import njit
 
+from ._fnptr import call
+from ._jit import cached_njit
 from ._linalg import lu_factor, lu_solve
 
 __all__ = ["damped_newton", "clamp_scan", "deflated_search", "DEFLATION_POWER", "DEFLATION_SHIFT",
            "DEFLATION_SCALE", "DEFLATION_LOCALITY", "SEARCH_REACH"]
 
-#: Kernels wrapped per model by bifur.codegen.
-__kernels__ = {"damped_newton": None, "clamp_scan": None, "deflated_search": None}
+#: Kernels a compiled model binds to the addresses of its functions (bifur.codegen.CompiledModel.kernel).
+__kernels__ = ("damped_newton", "clamp_scan", "deflated_search")
 
 #: Deflation operator M(x) = prod_i (1/||(x - r_i)/s||^p + sigma) of Farrell, Birkisson & Funke
 #: (SIAM J. Sci. Comput. 37:A2026, 2015) with their default power p and shift sigma.
@@ -38,7 +40,7 @@ SEARCH_REACH = 10.0
 @njit(error_model="numpy")
 def _residual_norm(rhs_into, x, p, iv, f, out):
     """f = rhs without the clamped equation iv (none if iv < 0); returns |f|."""
-    rhs_into(x, p, out)
+    call(rhs_into, x, p, out)
     s = 0.0
     k = 0
     for i in range(x.size):
@@ -49,7 +51,7 @@ def _residual_norm(rhs_into, x, p, iv, f, out):
     return math.sqrt(s)
 
 
-@njit(error_model="numpy")  # not cached itself: compiled into each model's cached wrapper
+@cached_njit(error_model="numpy")
 def damped_newton(rhs_into, jac_into, x, p, iv, tol, max_iter):
     """Damped Newton (backtracking line search on |f|) with the compiled Jacobian, updating x in
     place. With iv >= 0, state iv is held and its equation dropped. Returns True on convergence;
@@ -68,7 +70,7 @@ def damped_newton(rhs_into, jac_into, x, p, iv, tol, max_iter):
     for _ in range(max_iter):
         if not math.isfinite(norm):
             return False
-        jac_into(x, p, Jf)
+        call(jac_into, x, p, Jf)
         a = 0
         for i in range(n):
             if i == iv:
@@ -125,7 +127,7 @@ def damped_newton(rhs_into, jac_into, x, p, iv, tol, max_iter):
     return norm <= 1e3 * tol * (1.0 + math.sqrt(xnorm))
 
 
-@njit(error_model="numpy")  # not cached itself: compiled into each model's cached wrapper
+@cached_njit(error_model="numpy")
 def clamp_scan(rhs_into, jac_into, grid, iv, init, p, tol, max_iter, states, resid):
     """For every voltage in ``grid``: clamp state iv there and solve the other equations, starting
     from the previous solution (or from ``init`` if that fails). Fills ``states`` (len(grid), n) and
@@ -144,7 +146,7 @@ def clamp_scan(rhs_into, jac_into, grid, iv, init, p, tol, max_iter, states, res
             if ok:
                 break
         if ok:
-            rhs_into(x, p, out)
+            call(rhs_into, x, p, out)
             for i in range(n):
                 states[k, i] = x[i]
                 guess[i] = x[i]
@@ -216,9 +218,9 @@ def _deflated_newton(rhs_into, jac_into, x, p, roots, radius, nroots, lo, hi, ma
     d = np.empty(n)
     g = np.empty(n)
     xt = np.empty(n)
-    rhs_into(x, p, f)
+    call(rhs_into, x, p, f)
     for _ in range(max_iter):
-        jac_into(x, p, J)
+        call(jac_into, x, p, J)
         for j in range(n):
             if not math.isfinite(f[j]):
                 return False
@@ -247,7 +249,7 @@ def _deflated_newton(rhs_into, jac_into, x, p, roots, radius, nroots, lo, hi, ma
             for j in range(n):
                 xt[j] = x[j] + lam * d[j]
             if not _outside(xt, lo, hi, SEARCH_REACH):
-                rhs_into(xt, p, f)
+                call(rhs_into, xt, p, f)
                 finite = True
                 for j in range(n):
                     finite = finite and math.isfinite(f[j])
@@ -301,7 +303,7 @@ def _add_root(roots, radius, k, lo, hi):
         radius[i] = min(radius[i], r)
 
 
-@njit(error_model="numpy")  # not cached itself: compiled into each model's cached wrapper
+@cached_njit(error_model="numpy")
 def deflated_search(rhs_into, jac_into, seeds, p, lo, hi, roots, nroots, max_iter):
     """Deflated Newton from every row of ``seeds`` (m x n), in order. The first ``nroots`` rows
     of ``roots`` (capacity x n) are known roots; every new root is polished by damped Newton on f

@@ -389,7 +389,7 @@ def sweep(analysis: Callable[[Model, dict], Any], parameter_sets: Any, model: Mo
         When ``path`` holds a sweep over other parameter values.
     """
     import pandas as pd  # noqa: F401 - required for the table
-    from tqdm.auto import tqdm
+    from tqdm import tqdm  # a text bar (tqdm.auto would need ipywidgets in notebooks)
 
     rows, names = _parameter_rows(parameter_sets, model)
     if batch < 1:

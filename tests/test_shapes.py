@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import bifur
+from bifur.compiled_model import PUBLIC_FUNCTIONS
 from bifur.models import fitzhugh_nagumo, hodgkin_huxley, izhikevich
 
 HH = hodgkin_huxley()
@@ -29,7 +30,7 @@ def _args(sig: str, bad: str) -> list:
     return [wrong[k] if k == bad else good[k] for k in sig]
 
 
-@pytest.mark.parametrize("name,sig,bad", [(name, sig, k) for name, sig in bifur.CompiledModel._FUNCS.items()
+@pytest.mark.parametrize("name,sig,bad", [(name, sig, k) for name, (sig, _, _) in PUBLIC_FUNCTIONS.items()
                                           for k in sig if k != "t"])
 def test_compiled_model_functions_check_every_argument(name, sig, bad):
     with pytest.raises(ValueError, match="shape"):
@@ -37,7 +38,7 @@ def test_compiled_model_functions_check_every_argument(name, sig, bad):
 
 
 def test_compiled_model_functions_still_answer_with_right_shapes():
-    for name, sig in bifur.CompiledModel._FUNCS.items():
+    for name, (sig, _, _) in PUBLIC_FUNCTIONS.items():
         getattr(CM, name)(*_args(sig, ""))
 
 

@@ -70,7 +70,7 @@ class CurveProblem(Problem):
         self.diagnostics: list[Diagnostic] = []
         # the generated functions without the argument checks of CompiledModel, for the inner loops
         # of the derivatives below: every array passed is built here with the checked shapes
-        self._d2, self._dfdp = cm.module.d2, cm.module.dfdp
+        self._d2, self._dfdp = cm.fast("d2"), cm.fast("dfdp")
         self._units = [np.ascontiguousarray(e) for e in np.eye(self.n)]
 
     # -- unknowns -------------------------------------------------------------------------

@@ -23,8 +23,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
-
+from .._fnptr import call
 from .._jit import cached_njit
 from .._linalg import lu_factor, lu_solve_matrix
 from .._mesh import Basis, adapt_mesh, evaluate, node_times, node_weights
@@ -32,8 +31,8 @@ from .._mesh import Basis, adapt_mesh, evaluate, node_times, node_weights
 __all__ = ["Basis", "colloc_residual", "colloc_jacobian", "colloc_monodromy", "condense", "solve_reduced",
            "expand", "evaluate", "node_times", "adapt_mesh", "node_weights"]
 
-#: Kernels wrapped per model by bifur.codegen.
-__kernels__ = {"colloc_residual": None, "colloc_jacobian": None, "colloc_monodromy": None}
+#: Kernels a compiled model binds to the addresses of its functions (bifur.codegen.CompiledModel.kernel).
+__kernels__ = ("colloc_residual", "colloc_jacobian", "colloc_monodromy")
 
 
 @cached_njit(error_model="numpy")
@@ -53,7 +52,7 @@ def _entry(D, L, hT, J, k, i, c, d):
     return v + D[k, i] if c == d else v
 
 
-@njit(error_model="numpy")  # not cached itself: compiled into each model's cached wrapper
+@cached_njit(error_model="numpy")
 def colloc_residual(rhs_into, X, T, p, h, L, D, out):
     """Collocation and periodicity residuals (length N m n + n); the phase condition is added by the caller."""
     N = h.shape[0]
@@ -65,7 +64,7 @@ def colloc_residual(rhs_into, X, T, p, h, L, D, out):
         base = j * m
         for k in range(m):
             _at_gauss(L, X, base, k, y)
-            rhs_into(y, p, f)
+            call(rhs_into, y, p, f)
             r = (base + k) * n
             for c in range(n):
                 d = 0.0
@@ -77,7 +76,7 @@ def colloc_residual(rhs_into, X, T, p, h, L, D, out):
         out[r0 + c] = X[0, c] - X[N * m, c]
 
 
-@njit(error_model="numpy")  # not cached itself: compiled into each model's cached wrapper
+@cached_njit(error_model="numpy")
 def colloc_jacobian(rhs_into, jac_into, dfdp_into, X, T, p, ip, h, L, D, vals):
     """Values of the collocation rows of the Jacobian: for each interval, Gauss point and component,
     the m+1 node blocks of n entries, then d/dT and d/dp (the order :func:`condense` reads)."""
@@ -94,9 +93,9 @@ def colloc_jacobian(rhs_into, jac_into, dfdp_into, X, T, p, ip, h, L, D, vals):
         hT = h[j] * T
         for k in range(m):
             _at_gauss(L, X, base, k, y)
-            rhs_into(y, p, f)
-            jac_into(y, p, J)
-            dfdp_into(y, p, Fp)
+            call(rhs_into, y, p, f)
+            call(jac_into, y, p, J)
+            call(dfdp_into, y, p, Fp)
             for c in range(n):
                 for i in range(m + 1):
                     for d in range(n):
@@ -108,7 +107,7 @@ def colloc_jacobian(rhs_into, jac_into, dfdp_into, X, T, p, ip, h, L, D, vals):
     return pos
 
 
-@njit(error_model="numpy")  # not cached itself: compiled into each model's cached wrapper
+@cached_njit(error_model="numpy")
 def colloc_monodromy(jac_into, X, T, p, h, L, D, M):
     """Monodromy matrix of the linearised flow by condensation of each interval's interior nodes.
 
@@ -131,7 +130,7 @@ def colloc_monodromy(jac_into, X, T, p, h, L, D, M):
         hT = h[j] * T
         for k in range(m):
             _at_gauss(L, X, base, k, y)
-            jac_into(y, p, J)
+            call(jac_into, y, p, J)
             for c in range(n):
                 row = k * n + c
                 for d in range(n):

@@ -40,6 +40,10 @@ from .report import raw_to_branch
 __all__ = ["CycleProblem", "continue_cycles"]
 
 
+#: Default largest step of a cycle branch, as a fraction of the period or amplitude at its start.
+DS_MAX_FRACTION = 0.05
+
+
 class CycleProblem(Problem):
     """Periodic orbits (x(·), T, p) by collocation, continued in one parameter.
 
@@ -486,7 +490,8 @@ def continue_cycles(model: Model, start, param: str, p_range: tuple[float, float
         # the default largest step is 5 % of the period or amplitude at the start, a property of
         # the branch (not of the width of the range asked for, which would change the answers)
         amp = problem.record(z0)["amplitude"]
-        settings = settings.with_(ds_max=max(0.05 * z0[problem.nx], 0.05 * amp, 1e-6 * (1.0 + abs(z0[-1]))))
+        frac = DS_MAX_FRACTION
+        settings = settings.with_(ds_max=max(frac * z0[problem.nx], frac * amp, 1e-6 * (1.0 + abs(z0[-1]))))
     raw = continuation(problem, z0, (lo, hi), settings, progress, label=f"cycles in {param}", tangent0=tangent0,
                        at=at, start_special=label)
     recs = [pt.record for pt in raw.points]

@@ -31,19 +31,32 @@ __all__ = ["ContinuationSettings", "Problem", "continuation", "correct_at_fixed_
 
 
 class _Progress:
+    """``progress=True``: a tqdm progress bar (a widget in notebooks, a line on stderr in terminals)
+    counting the points computed, with their rate, the current parameter value and the part of the
+    parameter range covered so far. Nothing is imported or shown when disabled."""
+
     def __init__(self, enabled: bool, label: str):
-        self.enabled, self.label, self.last = enabled, label, 0.0
+        self.enabled, self.label = bool(enabled), label
+        self.bar = None
+        self.lo, self.hi = math.inf, -math.inf
 
     def update(self, n: int, p: float, name: str, force: bool = False) -> None:
-        now = time.perf_counter()
-        if self.enabled and (force or now - self.last > 0.2):
-            self.last = now
-            sys.stderr.write(f"\r[bifur] {self.label}: {n} points, {name}={p:.6g}   ")
-            sys.stderr.flush()
+        if not self.enabled:
+            return
+        if self.bar is None:
+            from tqdm.auto import tqdm
+            self.bar = tqdm(desc=f"bifur: {self.label}", unit=" points", file=sys.stderr, dynamic_ncols=True,
+                            mininterval=0.2, leave=True)
+        self.lo, self.hi = min(self.lo, p), max(self.hi, p)
+        self.bar.set_postfix_str(f"{name}={p:.6g}, covered [{self.lo:.6g}, {self.hi:.6g}]", refresh=False)
+        self.bar.update(max(0, n - self.bar.n))
+        if force:
+            self.bar.refresh()
 
     def close(self) -> None:
-        if self.enabled:
-            sys.stderr.write("\n")
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
 
 
 def _fmt(name: str, p: float) -> str:
