@@ -358,9 +358,11 @@ class Brian2Code:
     Attributes
     ----------
     equations : str
-        ``dX/dt = (f)/ms : 1`` per state (states and parameters are dimensionless numbers in the
-        model's own units, e.g. mV; time carries the model's time unit), plus ``name : 1 (constant)``
-        for the parameters kept per neuron.
+        One line per state, plus ``name : unit (constant)`` for the parameters kept per neuron. A
+        state or per-neuron parameter whose unit the model declares (and Brian2 can write) is a
+        Brian2 quantity of that unit (``dV/dt = (f)*mvolt/ms : volt``, with ``V`` read as
+        ``(V/mvolt)`` inside ``f``); the others are numbers in the model's own units (``: 1``).
+        Time carries the model's time unit.
     threshold, reset, refractory : str or None
         ``threshold`` and ``reset`` from the model's reset rule; for a model without one, the upward
         crossing of the ``threshold=`` voltage given to :func:`to_brian2`, with ``refractory`` the same
@@ -370,11 +372,15 @@ class Brian2Code:
     namespace : dict
         Values of the parameters shared by all neurons (pass as ``namespace=``).
     init : dict
-        Initial values of the states and of the per-neuron parameters (set them on the group).
+        Initial values of the states and of the per-neuron parameters, as numbers in the model's
+        units (``neuron_group`` multiplies them by :attr:`units`).
     names : dict
         bifur names renamed for Brian2 (reserved or unit names), to the names used.
     time_unit : str
         The Brian2 expression of one model time unit (``"ms"``).
+    units : dict
+        Brian2 names of the variables that carry units, to their unit (bifur's text, e.g. ``"mV"``).
+        Shared parameters stay numbers in the model's units (in :attr:`namespace`).
 
     Notes
     -----
@@ -395,6 +401,7 @@ class Brian2Code:
     init: dict = field(default_factory=dict)
     names: dict = field(default_factory=dict)
     time_unit: str = "ms"
+    units: dict = field(default_factory=dict)
 
     def kwargs(self) -> dict[str, Any]:
         """Keyword arguments of ``brian2.NeuronGroup(N, **kwargs)``."""
@@ -413,15 +420,51 @@ class Brian2Code:
         import brian2  # optional dependency, imported only here
         group = brian2.NeuronGroup(n, **{**self.kwargs(), **kwargs})
         for name, value in self.init.items():
-            setattr(group, name, value)
+            setattr(group, name, value * brian2_quantity(self.units[name]) if name in self.units else value)
         return group
 
 
+def brian2_quantity(unit: str):
+    """The Brian2 quantity of one ``unit`` (bifur's unit text, e.g. ``"uA/cm2"``), built from Brian2's
+    own unit objects (requires Brian2)."""
+    import brian2
+    from .units import parse_unit
+    out = 1.0
+    for p, s, k in parse_unit(unit).factors:
+        scaled = parse_unit(f"{p}{s}").brian2()
+        if scaled is None:
+            raise ModelError(f"Brian2 has no unit {p}{s}")
+        name = scaled[0].strip("()")
+        value = 60 * brian2.second if name == "60*second" else getattr(brian2.units, name)
+        out = out * value ** k
+    return out
+
+
+def _brian2_units(model: Model, names: Mapping[str, str], per_neuron: Iterable[str]) -> dict[str, tuple[str, str, str]]:
+    """bifur name -> (unit text, scaled Brian2 unit, base Brian2 unit) for the states and per-neuron
+    parameters whose declared unit Brian2 can write and is not dimensionless."""
+    from .units import parse_unit
+    out = {}
+    for n in (*model.state_names, *per_neuron):
+        if n in model.units:
+            unit = parse_unit(model.units[n])
+            forms = unit.brian2()
+            if not unit.dimensionless and forms is not None:
+                out[n] = (unit.text, *forms)
+    return out
+
+
 def _brian2_reset(assign: Mapping[str, sympy.Expr], names: Mapping[str, str],
-                  printer: _Brian2Printer) -> str:
+                  printer: _Brian2Printer, scaled: Mapping[str, str] | None = None) -> str:
     """Brian2 executes reset statements in order; bifur evaluates every new value on the state
     before the reset. Order the statements so that no value reads a variable already reset, and
-    go through temporaries when that is impossible (x <- y, y <- x)."""
+    go through temporaries when that is impossible (x <- y, y <- x). A value assigned to a variable
+    with a unit is multiplied by it (``scaled``: bifur name -> Brian2 unit)."""
+    scaled = scaled or {}
+
+    def value(k: str, v: sympy.Expr) -> str:
+        return f"({printer.doprint(v)})*{scaled[k]}" if k in scaled else printer.doprint(v)
+
     remaining = dict(assign)
     ordered: list[tuple[str, sympy.Expr]] = []
     while remaining:
@@ -431,15 +474,16 @@ def _brian2_reset(assign: Mapping[str, sympy.Expr], names: Mapping[str, str],
             break
         k = free[0]
         ordered.append((k, remaining.pop(k)))
-    stmts = [f"{names[k]} = {printer.doprint(v)}" for k, v in ordered]
+    stmts = [f"{names[k]} = {value(k, v)}" for k, v in ordered]
     if remaining:   # a cycle: evaluate everything into temporaries first
-        stmts = [f"{names[k]}_new_ = {printer.doprint(v)}" for k, v in assign.items()]
+        stmts = [f"{names[k]}_new_ = {value(k, v)}" for k, v in assign.items()]
         stmts += [f"{names[k]} = {names[k]}_new_" for k in assign]
     return "\n".join(stmts)
 
 
 def to_brian2(model: Model, *, threshold: float | None = None, params: Mapping[str, float] | None = None,
-              per_neuron: Iterable[str] = (), method: str = "rk4", time_unit: str | None = None) -> Brian2Code:
+              per_neuron: Iterable[str] = (), method: str = "rk4", time_unit: str | None = None,
+              units: bool = True) -> Brian2Code:
     """The Brian2 form of a model: equations, threshold, reset, method and parameter values.
 
     Parameters
@@ -459,6 +503,10 @@ def to_brian2(model: Model, *, threshold: float | None = None, params: Mapping[s
         Brian2 expression of one model time unit (default: ``ms`` for models in ms, ``second``
         for s, ``us``, ``(60*second)`` for min; dimensionless models ("1") are run with one
         time unit = 1 ms unless told otherwise).
+    units : bool
+        Give states and per-neuron parameters the units the model declares (``V : volt``, set with
+        ``group.V = -65*mV``); False writes every variable as a number in the model's units (``: 1``).
+        ``threshold=`` is in the voltage's unit either way.
 
     Returns
     -------
@@ -469,12 +517,15 @@ def to_brian2(model: Model, *, threshold: float | None = None, params: Mapping[s
     >>> from bifur.models import izhikevich
     >>> code = to_brian2(izhikevich("RS"), params={"I": 10.0})
     >>> print(code.equations)
+    dv/dt = (I - u + 0.04*(v/mvolt)**2.0 + 5.0*(v/mvolt) + 140.0)*mvolt/ms : volt
+    du/dt = (a*(b*(v/mvolt) - u))/ms : 1
+    >>> code.threshold, code.reset
+    ('(v/mvolt) - v_peak >= 0', 'v = (c)*mvolt\\nu = d + u')
+    >>> code.namespace["I"], code.init["v"], code.units
+    (10.0, -65.0, {'v': 'mV'})
+    >>> print(to_brian2(izhikevich("RS"), units=False).equations)
     dv/dt = (I - u + 0.04*v**2.0 + 5.0*v + 140.0)/ms : 1
     du/dt = (a*(b*v - u))/ms : 1
-    >>> code.threshold, code.reset
-    ('v - v_peak >= 0', 'v = c\\nu = d + u')
-    >>> code.namespace["I"]
-    10.0
     """
     unit = time_unit or BRIAN2_TIME_UNITS[model.time_unit]
     per_neuron = list(per_neuron)
@@ -488,22 +539,33 @@ def to_brian2(model: Model, *, threshold: float | None = None, params: Mapping[s
             new += "_"
         names[n] = new
         used.add(new)
-    printer = _Brian2Printer(names, time=f"(t/{unit})")
-    lines = [f"d{names[n]}/dt = ({printer.doprint(e)})/{unit} : 1" for n, e in model.equations.items()]
-    lines += [f"{names[p]} : 1 (constant)" for p in per_neuron]
+    with_units = _brian2_units(model, names, per_neuron) if units else {}
+    # inside expressions a variable with a unit is read as its number in the model's unit
+    read = {n: (f"({names[n]}/{with_units[n][1]})" if n in with_units else new) for n, new in names.items()}
+    printer = _Brian2Printer(read, time=f"(t/{unit})")
+    lines = []
+    for n, e in model.equations.items():
+        if n in with_units:
+            _, scaled, base = with_units[n]
+            lines.append(f"d{names[n]}/dt = ({printer.doprint(e)})*{scaled}/{unit} : {base}")
+        else:
+            lines.append(f"d{names[n]}/dt = ({printer.doprint(e)})/{unit} : 1")
+    lines += [f"{names[p]} : {with_units[p][2] if p in with_units else 1} (constant)" for p in per_neuron]
     values = model.param_values(params)
     threshold_text = reset_text = refractory = None
     if model.reset is not None:
         if threshold is not None:
             raise ModelError("the model has a reset rule: its condition is the threshold (do not pass threshold=)")
         threshold_text = f"{printer.doprint(model.reset.g)} >= 0"
-        reset_text = _brian2_reset(model.reset.new_values, names, printer)
+        reset_text = _brian2_reset(model.reset.new_values, names, printer,
+                                   {n: f[1] for n, f in with_units.items()})
     elif threshold is not None:
         if model.voltage is None:
             raise ModelError(f"model {model.name!r} has no voltage state to compare with threshold=")
-        threshold_text = refractory = f"{names[model.voltage]} > {_value(threshold)}"
+        threshold_text = refractory = f"{read[model.voltage]} > {_value(threshold)}"
     init = {names[n]: float(v) for n, v in model.init.items()}
     init.update({names[p]: values[p] for p in per_neuron})
     namespace = {names[p]: v for p, v in values.items() if p not in per_neuron}
     return Brian2Code("\n".join(lines), threshold_text, reset_text, refractory, method, namespace, init,
-                      {k: v for k, v in names.items() if k != v}, unit)
+                      {k: v for k, v in names.items() if k != v}, unit,
+                      {names[n]: f[0] for n, f in with_units.items()})

@@ -12,6 +12,7 @@ import numpy as np
 
 from .branch import Branch, SpecialPoint
 from .model import Model
+from .units import quantity_formatter
 
 __all__ = ["FICurve", "Interval"]
 
@@ -121,23 +122,24 @@ class FICurve:
     def summary(self) -> str:
         """One paragraph: onset, class, block, bistability, the rate range, and what is undecided."""
         approx = "≈" if self.approximate else "="
+        q = quantity_formatter(self.model, self.param_name)  # numbers with the input's unit
         if self.onset is not None:
-            on = f"onset {self.onset.kind} at {self.param_name}={self.rheobase:.8g}"
+            on = f"onset {self.onset.kind} at {self.param_name}={q(self.rheobase, '.8g')}"
         elif math.isfinite(self.rheobase):
-            on = f"rheobase {self.param_name}{approx}{self.rheobase:.6g}"
+            on = f"rheobase {self.param_name}{approx}{q(self.rheobase, '.6g')}"
         elif self.firing:
             on = "onset undecided"
         else:
             on = "no repetitive firing"
         if self.block is not None:
-            blk = f"depolarization block at {self.block.kind} {self.param_name}={self.block.param:.8g}"
+            blk = f"depolarization block at {self.block.kind} {self.param_name}={q(self.block.param, '.8g')}"
         elif math.isfinite(self.block_input):
-            blk = f"depolarization block at {self.param_name}{approx}{self.block_input:.6g}"
+            blk = f"depolarization block at {self.param_name}{approx}{q(self.block_input, '.6g')}"
         else:
             blk = "block undecided" if any("block" in s for s in self.issues) else "no block in range"
         fin = self.rate_hz[np.isfinite(self.rate_hz) & (self.rate_hz > 0)]
         rates = f"rates {fin.min():.4g}-{fin.max():.4g} Hz" if fin.size else "no firing"
-        bis = ", ".join(f"[{a:.6g}, {b:.6g}]" for a, b in self.bistable) or "none"
+        bis = ", ".join(f"[{a:.6g}, {q(b, '.6g')}]" for a, b in self.bistable) or "none"
         klass = "undecided" if self.excitability_class is None else self.excitability_class
         text = (f"{self.model.name} ({self.method}): {on}; class {klass}; {blk}; {rates}; "
                 f"bistable: {bis}")

@@ -132,6 +132,28 @@ def _canonical(expr: Any, symbols: Mapping[str, sympy.Symbol], where: str) -> sy
     return check_expr(expr.xreplace(subs), symbols, where)
 
 
+def _check_units(units: Mapping[str, Any] | None, init: Mapping[str, float],
+                 pars: Mapping[str, float]) -> dict[str, str]:
+    """Validated units in their canonical text (``"µA/cm²"`` -> ``"uA/cm2"``), states first."""
+    if units is None:
+        return {}
+    if not isinstance(units, Mapping):
+        raise ModelError(f"units must be a mapping of names to unit text, got {type(units).__name__}")
+    from .units import parse_unit
+    out: dict[str, str] = {}
+    for key, text in units.items():
+        n = key.name if isinstance(key, sympy.Symbol) else key
+        if n == "t":
+            raise ModelError("the unit of time is given by time_unit=, not in units")
+        if n not in init and n not in pars:
+            raise ModelError(f"units given for {n!r}, which is neither a state nor a parameter")
+        try:
+            out[n] = parse_unit(text).text
+        except ModelError as exc:
+            raise ModelError(f"unit of {n!r}: {exc}") from None
+    return {n: out[n] for n in (*init, *pars) if n in out}
+
+
 class Reset:
     """Instantaneous reset of a spiking model: when ``condition`` becomes true, apply ``assign``.
 
@@ -219,6 +241,13 @@ class Model:
         voltage equation (a parameter name or a number); None means 1.
     text : str, optional
         Readable source shown by ``repr`` (set by :meth:`from_text`).
+    units : mapping, optional
+        Units of states and parameters, e.g. ``{"V": "mV", "I": "uA/cm2", "gNa": "mS/cm2"}``
+        (text read by :func:`bifur.units.parse_unit`: ``"µA/cm²"`` and ``"uA/cm2"`` are the same
+        unit; ``"1"`` is dimensionless). The unit of time is ``time_unit``. Units are metadata
+        for plots, summaries and exports: the equations are numbers in these units, and neither
+        the compiled code nor :attr:`structure_hash` depends on them. Names left out have no
+        declared unit (see :meth:`unit`).
 
     Examples
     --------
@@ -234,7 +263,8 @@ class Model:
     def __init__(self, name: str, states: Mapping[Any, float], params: Mapping[Any, float],
                  equations: Mapping[Any, Any], reset: Reset | None = None, time_unit: str = "ms",
                  voltage: str | None = "V", description: str = "", reference: str = "",
-                 capacitance: str | float | None = None, text: str | None = None):
+                 capacitance: str | float | None = None, text: str | None = None,
+                 units: Mapping[str, Any] | None = None):
         if not isinstance(name, str) or not name:
             raise ModelError("a model needs a non-empty name")
         init: dict[str, float] = {}
@@ -293,9 +323,12 @@ class Model:
         self._reference = reference
         self._capacitance = capacitance
         self._text = text
+        self._units = MappingProxyType(_check_units(units, init, pars))
+        self._inferred: dict[str, Any] | None = None
         self._structure = self._structure_text()
         full = "\n".join([self._structure, name, repr(sorted(init.items())), repr(sorted(pars.items())),
-                          time_unit, str(voltage), repr(capacitance)])
+                          time_unit, str(voltage), repr(capacitance)]
+                         + ([repr(sorted(self._units.items()))] if self._units else []))
         self._hash = hashlib.sha256(full.encode()).hexdigest()
 
     # -- construction from text --------------------------------------------------------
@@ -317,14 +350,20 @@ class Model:
         name : str
             Model name.
         **options
-            Other :class:`Model` arguments (reset, time_unit, voltage, ...). A
-            ``reset`` may use text for its condition and values.
+            Other :class:`Model` arguments (reset, time_unit, voltage, units, ...). A
+            ``reset`` may use text for its condition and values; ``units`` maps states and
+            parameters to units (``units={"V": "mV", "I": "uA/cm2"}``, see :class:`Model`).
 
         Examples
         --------
         >>> m = Model.from_text("dx/dt = mu*x - x**3", params={"mu": 0.5}, init={"x": 1.0}, time_unit="1")
         >>> m.equations["x"]
         mu*x - x**3
+        >>> cell = Model.from_text("dV/dt = (I - g*(V - E))/C", params=dict(I=1.0, g=0.1, E=-65.0, C=1.0),
+        ...                        init={"V": -65.0}, units={"V": "mV", "I": "µA/cm²", "g": "mS/cm2",
+        ...                                                  "E": "mV", "C": "uF/cm2"})
+        >>> dict(cell.units)
+        {'V': 'mV', 'I': 'uA/cm2', 'g': 'mS/cm2', 'E': 'mV', 'C': 'uF/cm2'}
         """
         for p in params:
             check_identifier(p, "parameter name")
@@ -381,6 +420,37 @@ class Model:
     capacitance = property(lambda self: self._capacitance,
                            doc="Membrane capacitance (parameter name or number) or None.")
     hash = property(lambda self: self._hash, doc="SHA-256 of the full model, stable across processes.")
+    units = property(lambda self: self._units,
+                     doc="Declared units of states and parameters (read-only mapping, canonical text).")
+
+    def unit(self, name: str) -> str | None:
+        """The unit of a state, a parameter or ``t`` (canonical text such as ``"uA/cm2"``), or None.
+
+        Declared units first (``units=``; for ``t`` the ``time_unit``, None when it is "1"); for a
+        parameter without one, the unit its equations determine from the declared ones (see
+        :func:`bifur.units.infer_units`: an injected conductance added by
+        :func:`bifur.with_conductance_input` is in the unit of the model's conductances).
+
+        Examples
+        --------
+        >>> from bifur import with_conductance_input
+        >>> from bifur.models import hodgkin_huxley
+        >>> hh = hodgkin_huxley()
+        >>> hh.unit("V"), hh.unit("I"), hh.unit("t"), hh.unit("m")
+        ('mV', 'uA/cm2', 'ms', '1')
+        >>> with_conductance_input(hh).unit("G")
+        'mS/cm2'
+        """
+        if name == "t":
+            return None if self._time_unit == "1" else self._time_unit
+        if name not in self._init and name not in self._params:
+            raise ModelError(f"{name!r} is neither a state nor a parameter of {self._name!r}")
+        if name in self._units:
+            return self._units[name]
+        if self._inferred is None:
+            from .units import infer_units
+            self._inferred = {k: u.text for k, u in infer_units(self).items()}
+        return self._inferred.get(name)
 
     @property
     def state_names(self) -> tuple[str, ...]:
@@ -432,10 +502,13 @@ class Model:
         args = dict(name=self._name, states=dict(self._init), params=dict(self._params),
                     equations=dict(self._equations), reset=self._raw_reset(), time_unit=self._time_unit,
                     voltage=self._voltage, description=self._description, reference=self._reference,
-                    capacitance=self._capacitance, text=self._text)
+                    capacitance=self._capacitance, text=self._text, units=dict(self._units))
         if "equations" in changes and "text" not in changes:
             args["text"] = None
         args.update(changes)
+        if "units" not in changes:  # units of names that are gone go with them
+            names = set(args["states"]) | set(args["params"])
+            args["units"] = {k: v for k, v in args["units"].items() if k in names}
         return Model(**args)
 
     def _raw_reset(self) -> Reset | None:
@@ -513,4 +586,16 @@ class Model:
         if self._reset is not None:
             lines.append("    reset " + self._reset.describe())
         lines.append("    params: " + ", ".join(f"{k}={v:g}" for k, v in self._params.items()))
+        if self._units:
+            from .units import parse_unit
+            shown = {k: parse_unit(u).pretty for k, u in self._units.items()}
+            groups: dict[str, list[str]] = {}
+            for k, u in shown.items():
+                if u:
+                    groups.setdefault(u, []).append(k)
+            dimless = [k for k, u in shown.items() if not u]
+            parts = [f"{', '.join(ks)} in {u}" for u, ks in groups.items()]
+            if dimless:
+                parts.append(f"{', '.join(dimless)} dimensionless")
+            lines.append("    units: " + "; ".join(parts))
         return "\n".join(lines)

@@ -43,7 +43,15 @@ def expr_to_text(expr: sympy.Expr) -> str:
 
 
 def model_to_dict(model: Model) -> dict[str, Any]:
-    """Plain-data description of a model (JSON-encodable)."""
+    """Plain-data description of a model (JSON-encodable), units included.
+
+    Examples
+    --------
+    >>> from bifur.models import hodgkin_huxley
+    >>> d = model_to_dict(hodgkin_huxley())
+    >>> d["units"]["I"], model_from_dict(d).units == hodgkin_huxley().units
+    ('uA/cm2', True)
+    """
     reset = None
     if model.reset is not None:
         r = model.reset
@@ -52,7 +60,8 @@ def model_to_dict(model: Model) -> dict[str, Any]:
     return {"name": model.name, "states": dict(model.init), "params": dict(model.params),
             "equations": {k: expr_to_text(v) for k, v in model.equations.items()}, "reset": reset,
             "time_unit": model.time_unit, "voltage": model.voltage, "description": model.description,
-            "reference": model.reference, "capacitance": model.capacitance, "text": model.equations_text()}
+            "reference": model.reference, "capacitance": model.capacitance, "text": model.equations_text(),
+            "units": dict(model.units)}
 
 
 def model_from_dict(d: dict[str, Any]) -> Model:
@@ -60,4 +69,5 @@ def model_from_dict(d: dict[str, Any]) -> Model:
     reset = None if d.get("reset") is None else Reset(d["reset"]["condition"], d["reset"]["assign"])
     return Model(d["name"], states=d["states"], params=d["params"], equations=d["equations"], reset=reset,
                  time_unit=d["time_unit"], voltage=d["voltage"], description=d.get("description", ""),
-                 reference=d.get("reference", ""), capacitance=d.get("capacitance"), text=d.get("text"))
+                 reference=d.get("reference", ""), capacitance=d.get("capacitance"), text=d.get("text"),
+                 units=d.get("units"))

@@ -275,10 +275,10 @@ def test_cycle_plots(hh_cycles):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     fig, (a1, a2) = plt.subplots(1, 2)
-    arts = bifur.plot.diagram(hh_cycles, ax=a1)
-    styles = {a.get_linestyle() for a in arts if hasattr(a, "get_linestyle") and len(a.get_xdata()) > 1}
+    assert bifur.plot.diagram(hh_cycles, ax=a1) is a1
+    styles = {a.get_linestyle() for a in a1.lines if len(a.get_xdata()) > 1}
     assert styles == {"-", "--"}
-    assert bifur.plot.period(hh_cycles, ax=a2)
+    assert bifur.plot.period(hh_cycles, ax=a2) is a2
     plt.close(fig)
 
 

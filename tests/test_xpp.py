@@ -451,8 +451,9 @@ def test_reset_exports_as_a_global_event_evaluated_on_the_old_state():
 # -- Brian2 text (the simulation round trip runs in tests_brian2/) -------------------------------------
 def test_brian2_code_for_a_reset_model():
     code = izhikevich("RS").to_brian2(params={"I": 10.0})
-    assert code.equations.splitlines()[0] == "dv/dt = (I - u + 0.04*v**2.0 + 5.0*v + 140.0)/ms : 1"
-    assert code.threshold == "v - v_peak >= 0" and code.reset == "v = c\nu = d + u"
+    # v is in mV (the model's units): a Brian2 quantity, divided by its unit inside the equations
+    assert code.equations.splitlines()[0] == "dv/dt = (I - u + 0.04*(v/mvolt)**2.0 + 5.0*(v/mvolt) + 140.0)*mvolt/ms : volt"
+    assert code.threshold == "(v/mvolt) - v_peak >= 0" and code.reset == "v = (c)*mvolt\nu = d + u"
     assert code.refractory is None and code.method == "rk4"
     assert code.namespace == {**izhikevich("RS").params, "I": 10.0}
     assert code.init == {"v": -65.0, "u": -13.0}
@@ -462,10 +463,10 @@ def test_brian2_code_for_a_reset_model():
 
 def test_brian2_code_for_a_smooth_model_with_a_threshold_and_per_neuron_current():
     code = to_brian2(hodgkin_huxley(), threshold=-20.0, per_neuron=["I"])
-    assert code.threshold == code.refractory == "V > -20.0"
-    assert "I : 1 (constant)" in code.equations and "I" not in code.namespace
+    assert code.threshold == code.refractory == "(V/mvolt) > -20.0"
+    assert "I : amp/metre**2 (constant)" in code.equations and "I" not in code.namespace
     assert code.init["I"] == 0.0 and code.reset is None
-    assert "exp(" in code.equations and "/ms : 1" in code.equations
+    assert "exp(" in code.equations and "/ms : 1" in code.equations and "*mvolt/ms : volt" in code.equations
     with pytest.raises(ModelError, match="reset rule"):
         to_brian2(izhikevich("RS"), threshold=0.0)
 

@@ -23,5 +23,6 @@ def fitzhugh_nagumo() -> Model:
         "dv/dt = v - v**3/3 - w + I\ndw/dt = eps*(v + a - b*w)",
         params=dict(I=0.0, a=0.7, b=0.8, eps=0.08), init=dict(v=-1.199, w=-0.624),
         name="fitzhugh_nagumo", time_unit="1", voltage="v",
+        units={k: "1" for k in ("v", "w", "I", "a", "b", "eps")},
         description="FitzHugh-Nagumo relaxation oscillator (dimensionless)",
         reference="FitzHugh R. (1961) Biophys. J. 1:445-466")

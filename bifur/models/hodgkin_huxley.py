@@ -16,6 +16,10 @@ alpha_n = 0.01*(V + 55)/(1 - exp(-(V + 55)/10))
 beta_n = 0.125*exp(-(V + 65)/80)
 """
 
+#: Units of the states and parameters (time in ms).
+UNITS = dict(V="mV", m="1", h="1", n="1", I="uA/cm2", C="uF/cm2", gNa="mS/cm2", gK="mS/cm2", gL="mS/cm2",
+             ENa="mV", EK="mV", EL="mV", phi="1")
+
 
 def hodgkin_huxley() -> Model:
     """Hodgkin & Huxley (1952), J. Physiol. 117:500, in the V_rest = -65 mV convention.
@@ -35,13 +39,13 @@ def hodgkin_huxley() -> Model:
     Examples
     --------
     >>> m = hodgkin_huxley()
-    >>> m.state_names, m.params["gNa"]
-    (('V', 'm', 'h', 'n'), 120.0)
+    >>> m.state_names, m.params["gNa"], m.units["gNa"]
+    (('V', 'm', 'h', 'n'), 120.0, 'mS/cm2')
     """
     return Model.from_text(
         _TEXT,
         params=dict(I=0.0, C=1.0, gNa=120.0, gK=36.0, gL=0.3, ENa=50.0, EK=-77.0, EL=-54.387, phi=1.0),
         init=dict(V=-64.996379331, m=0.052955086813, h=0.59599412474, n=0.31773239976),
-        name="hodgkin_huxley", time_unit="ms", voltage="V", capacitance="C",
+        name="hodgkin_huxley", time_unit="ms", voltage="V", capacitance="C", units=UNITS,
         description="Hodgkin-Huxley squid axon (V_rest = -65 mV convention)",
         reference="Hodgkin A.L. & Huxley A.F. (1952) J. Physiol. 117:500-544")

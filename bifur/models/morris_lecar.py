@@ -18,11 +18,16 @@ _VARIANTS = {
     "homoclinic": dict(gCa=4.0, V3=12.0, V4=17.4, phi=0.23),
 }
 
+#: Units of the states and parameters (time in ms).
+UNITS = dict(V="mV", w="1", I="uA/cm2", C="uF/cm2", gL="mS/cm2", gK="mS/cm2", gCa="mS/cm2", EL="mV", EK="mV",
+             ECa="mV", V1="mV", V2="mV", V3="mV", V4="mV", phi="1/ms")
+
 
 def morris_lecar(variant: str = "snic") -> Model:
     """Morris & Lecar (1981) barnacle muscle fibre model, Rinzel & Ermentrout (1998) parameters.
 
-    Equations (V in mV, t in ms, I in µA/cm², C = 20 µF/cm²)::
+    Equations (V, EL, EK, ECa, V1-V4 in mV, t in ms, I in µA/cm², C = 20 µF/cm², conductances in
+    mS/cm², phi in 1/ms; see :data:`UNITS`)::
 
         C dV/dt = I - gL (V - EL) - gCa m∞(V) (V - ECa) - gK w (V - EK)
         dw/dt   = phi cosh((V - V3)/(2 V4)) (w∞(V) - w)
@@ -47,6 +52,6 @@ def morris_lecar(variant: str = "snic") -> Model:
     params = dict(I=0.0, **_COMMON, **_VARIANTS[variant])
     return Model.from_text(
         _TEXT, params=params, init=dict(V=-60.0, w=0.0), name=f"morris_lecar_{variant}",
-        time_unit="ms", voltage="V", capacitance="C",
+        time_unit="ms", voltage="V", capacitance="C", units=UNITS,
         description=f"Morris-Lecar, Rinzel & Ermentrout '{variant}' parameter set",
         reference="Morris & Lecar (1981) Biophys. J. 35:193; Rinzel & Ermentrout (1998)")

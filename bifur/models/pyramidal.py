@@ -21,6 +21,14 @@ n_inf = 1/(1 + exp(-(V - V_n)/k_n))
 w_inf = 1/(1 + exp(-(V - V_w)/k_w))
 """
 
+#: Units of the states and parameters (time in ms): voltages and slopes k_* in mV, time constants in ms.
+UNITS = {"V": "mV", "O": "1", "Ina": "1", "n": "1", "w": "1", "I": "uA/cm2", "C": "uF/cm2",
+         **{g: "mS/cm2" for g in ("gL", "gNa", "gK", "gM")},
+         **{e: "mV" for e in ("EL", "ENa", "EK", "V_act", "k_act", "V_deact", "k_deact", "V_inact", "k_inact",
+                              "V_rec", "k_rec", "V_n", "k_n", "V_w", "k_w")},
+         **{f"{b}_{r}": "ms" for b in ("tmin", "tmax") for r in ("act", "deact", "inact", "rec")},
+         "tau_n": "ms", "tau_w": "ms"}
+
 #: Parameters held fixed during the fit.
 FIXED = dict(I=0.0, C=1.0, EL=-60.0, ENa=55.0, EK=-84.0, tmin_act=0.2, tmax_act=1e4, tmax_deact=1e4,
              tmax_inact=1e5, tmax_rec=1e5, k_w=5.0)
@@ -53,7 +61,8 @@ def pyramidal5d(**params: float) -> Model:
     s = G/G_in <= 3 under excitatory conductance injection (reversal 0 mV); the deepest point of
     the after-hyperpolarization lies near the middle of the interspike interval.
 
-    Equations (see :data:`TEXT`; V in mV, t in ms, C = 1 µF/cm², currents in µA/cm²)::
+    Equations (see :data:`TEXT`; V in mV, t in ms, C = 1 µF/cm², currents in µA/cm², conductances
+    in mS/cm², time constants in ms; see :data:`UNITS`)::
 
         C dV/dt = I - gL (V - EL) - gNa O (V - ENa) - gK n (V - EK) - gM w (V - EK)
         dO/dt   = r_act (1 - O - Ina) - (r_deact + r_inact) O
@@ -80,7 +89,7 @@ def pyramidal5d(**params: float) -> Model:
     values.update(params)
     return Model.from_text(
         TEXT, params=values, init=dict(V=-60.0, O=0.0, Ina=0.0, n=0.0, w=0.0), name="pyramidal5d",
-        time_unit="ms", voltage="V", capacitance="C",
+        time_unit="ms", voltage="V", capacitance="C", units=UNITS,
         description="five-variable pyramidal neuron (reconstruction meeting the characteristics of "
                     "Chizhov et al. 2023, fitted with bifur)",
         reference="targets from Chizhov, Amakhin, Sagtekin & Desroches (2023) Biol. Cybern. 117:433-451; "

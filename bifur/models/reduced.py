@@ -19,7 +19,8 @@ IZHIKEVICH_CELLS: dict[str, tuple[float, float, float, float]] = {
 def izhikevich(cell: str = "RS") -> Model:
     """Izhikevich's simple model (2003) with the parameters of a named cell type.
 
-    Equations (v in mV, t in ms)::
+    Equations (v, c and v_peak in mV, t in ms; u, I, a, b, d without declared units, as in the
+    paper)::
 
         dv/dt = 0.04 v² + 5 v + 140 - u + I
         du/dt = a (b v - u)
@@ -44,7 +45,7 @@ def izhikevich(cell: str = "RS") -> Model:
         "dv/dt = 0.04*v**2 + 5*v + 140 - u + I\ndu/dt = a*(b*v - u)",
         params=dict(I=0.0, a=a, b=b, c=c, d=d, v_peak=30.0), init=dict(v=-65.0, u=b * -65.0),
         reset=Reset("v >= v_peak", {"v": "c", "u": "u + d"}), name=f"izhikevich_{cell}",
-        time_unit="ms", voltage="v", description=f"Izhikevich simple model, {cell} cell",
+        time_unit="ms", voltage="v", units=dict(v="mV", c="mV", v_peak="mV"), description=f"Izhikevich simple model, {cell} cell",
         reference="Izhikevich E.M. (2003) IEEE Trans. Neural Netw. 14:1569-1572")
 
 
@@ -66,6 +67,7 @@ def qif() -> Model:
     return Model.from_text(
         "dv/dt = v**2 + I", params=dict(I=1.0, v_peak=100.0, v_reset=-100.0), init=dict(v=-100.0),
         reset=Reset("v >= v_peak", {"v": "v_reset"}), name="qif", time_unit="1", voltage="v",
+        units=dict(v="1", I="1", v_peak="1", v_reset="1"),
         description="quadratic integrate-and-fire", reference="Ermentrout & Kopell (1986); Latham et al. (2000)")
 
 
@@ -98,5 +100,7 @@ def adex() -> Model:
                     b=80.5, V_r=-70.6, V_peak=0.0),
         init=dict(V=-70.6, w=0.0), reset=Reset("V >= V_peak", {"V": "V_r", "w": "w + b"}),
         name="adex", time_unit="ms", voltage="V", capacitance="C",
+        units=dict(V="mV", w="pA", I="pA", C="pF", gL="nS", a="nS", b="pA", tau_w="ms",
+                   **{v: "mV" for v in ("EL", "VT", "DeltaT", "V_r", "V_peak")}),
         description="adaptive exponential integrate-and-fire (Brette & Gerstner 2005)",
         reference="Brette R. & Gerstner W. (2005) J. Neurophysiol. 94:3637-3642")

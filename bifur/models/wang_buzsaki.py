@@ -16,11 +16,16 @@ alpha_n = 0.01*(V + 34)/(1 - exp(-(V + 34)/10))
 beta_n = 0.125*exp(-(V + 44)/80)
 """
 
+#: Units of the states and parameters (time in ms).
+UNITS = dict(V="mV", h="1", n="1", I="uA/cm2", C="uF/cm2", gNa="mS/cm2", gK="mS/cm2", gL="mS/cm2", ENa="mV",
+             EK="mV", EL="mV", phi="1")
+
 
 def wang_buzsaki() -> Model:
     """Wang & Buzsáki (1996), J. Neurosci. 16:6402, hippocampal interneuron.
 
-    Equations (V in mV, t in ms, I in µA/cm²; m is instantaneous)::
+    Equations (V in mV, t in ms, I in µA/cm², conductances in mS/cm², C in µF/cm², phi
+    dimensionless; m is instantaneous)::
 
         C dV/dt = I - gNa m∞³ h (V - ENa) - gK n⁴ (V - EK) - gL (V - EL)
         dh/dt = phi (α_h (1 - h) - β_h h),  dn/dt = phi (α_n (1 - n) - β_n n)
@@ -39,5 +44,5 @@ def wang_buzsaki() -> Model:
         _TEXT,
         params=dict(I=0.0, C=1.0, gNa=35.0, gK=9.0, gL=0.1, ENa=55.0, EK=-90.0, EL=-65.0, phi=5.0),
         init=dict(V=-64.0, h=0.78, n=0.09), name="wang_buzsaki", time_unit="ms", voltage="V",
-        capacitance="C", description="Wang-Buzsaki fast-spiking interneuron",
+        capacitance="C", units=UNITS, description="Wang-Buzsaki fast-spiking interneuron",
         reference="Wang X.-J. & Buzsaki G. (1996) J. Neurosci. 16:6402-6413")
