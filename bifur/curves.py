@@ -1,9 +1,10 @@
 """Records of two-parameter continuation: curves of codimension-one bifurcation points.
 
 A :class:`BifurcationCurve` is a :class:`~bifur.branch.Branch` whose points are bifurcation
-points (folds, Hopf points) followed in two parameters p1 and p2, as returned by
-:func:`bifur.continue_bifurcation`. It is plain data like every branch (this module imports
-only :mod:`bifur.branch`), saved and loaded losslessly by :meth:`~bifur.Branch.save` and
+points (folds, Hopf points of equilibria; folds, period doublings, tori of limit cycles) followed
+in two parameters p1 and p2, as returned by :func:`bifur.continue_bifurcation`. It is plain data
+like every branch (this module imports only :mod:`bifur.branch`, and the :class:`~bifur.Cycle`
+record when an orbit is asked for), saved and loaded losslessly by :meth:`~bifur.Branch.save` and
 :func:`bifur.load_branch`.
 """
 from __future__ import annotations
@@ -17,7 +18,9 @@ from .branch import Branch, SpecialPoint, register_branch_class
 __all__ = ["BifurcationCurve", "CURVE_KINDS"]
 
 #: Kinds of curves and what their points are.
-CURVE_KINDS = {"LP": "folds (saddle-nodes) of equilibria", "H": "Hopf points of equilibria"}
+CURVE_KINDS = {"LP": "folds (saddle-nodes) of equilibria", "H": "Hopf points of equilibria",
+               "LPC": "folds of limit cycles", "PD": "period doublings of limit cycles",
+               "NS": "torus (Neimark-Sacker) bifurcations of limit cycles"}
 
 
 class BifurcationCurve(Branch):
@@ -31,26 +34,41 @@ class BifurcationCurve(Branch):
     Attributes (besides those of :class:`~bifur.Branch`)
     ------------------------------------------------------
     curve_kind : str
-        "LP" (folds of equilibria) or "H" (Hopf points); see :data:`CURVE_KINDS`.
+        "LP" (folds of equilibria), "H" (Hopf points), "LPC", "PD" or "NS" (folds, period
+        doublings, tori of cycles); see :data:`CURVE_KINDS`.
     param_names : (str, str)
         (p1, p2).
     p1, p2 : ndarray (N,)
         The parameters at each point (``p2`` is :attr:`param`).
     eigenvalues : ndarray (N, n), complex
-        Eigenvalues of the Jacobian, by decreasing real part.
+        Curves of equilibria: eigenvalues of the Jacobian, by decreasing real part.
     n_unstable : ndarray (N,) of int
-        Number of eigenvalues with positive real part other than the critical ones (the zero
-        eigenvalue of a fold, the pair ±iω of a Hopf point).
+        Number of eigenvalues with positive real part (of multipliers outside the unit circle)
+        other than the critical ones (the zero eigenvalue of a fold, the pair ±iω of a Hopf
+        point; the trivial multiplier and the critical 1, -1 or e^{±iθ} of a cycle).
     stable : ndarray (N,) of bool
-        Whether all the other eigenvalues have negative real parts (a fold of a stable node
-        with a saddle, a Hopf point of a stable focus).
+        Whether all the other eigenvalues have negative real parts (multipliers are inside the
+        unit circle): a fold of a stable node with a saddle, a Hopf point of a stable focus, a
+        fold of a stable cycle with an unstable one.
     omega, period, frequency_hz, l1 : ndarray (N,)
         Hopf curves: angular frequency of the critical pair, 2π/ω, 1/period in Hz, first
-        Lyapunov coefficient (> 0 subcritical). NaN on fold curves.
+        Lyapunov coefficient (> 0 subcritical). Cycle curves: ``period`` and ``frequency_hz`` of
+        the cycle. NaN where the kind has no such value.
+    multipliers : ndarray (N, n), complex
+        Cycle curves: Floquet multipliers by decreasing modulus.
+    amplitude : ndarray (N,)
+        Cycle curves: L2 amplitude of the orbit (0 at a terminal zero-amplitude point).
+    orbit(i)
+        Cycle curves: the periodic orbit at point i, as a :class:`bifur.Cycle` (both parameters
+        set); ``branch["theta"]`` on NS curves (the angle of the pair e^{±iθ}), ``branch["pd_c"]``
+        on PD curves (the normal-form coefficient c), ``branch["cpc"]`` on LPC curves (the cusp
+        test).
     special_points : list of SpecialPoint
         Codimension-two points, labelled as in MatCont/AUTO: "CP" (cusp), "BT"
         (Bogdanov-Takens), "ZH" (zero-Hopf), "GH" (generalized Hopf / Bautin), "HH" (double
-        Hopf). ``sp.param`` is p2, ``sp.params`` holds both parameters, ``sp.data`` the
+        Hopf); on cycle curves "CPC" (cusp of cycles), "R1"-"R4" (strong resonances), "GPD"
+        (generalized period doubling), "LPPD", "LPNS", "PDNS" (fold-flip, fold-torus,
+        flip-torus), and at an end where the cycles shrink into an equilibrium "GH", "ZH" or "HH". ``sp.param`` is p2, ``sp.params`` holds both parameters, ``sp.data`` the
         normal-form coefficients (see :func:`bifur.continue_bifurcation`).
 
     Examples
@@ -91,7 +109,26 @@ class BifurcationCurve(Branch):
 
     @property
     def eigenvalues(self) -> np.ndarray:
-        return self.arrays["eigenvalues"]
+        return self.arrays["eigenvalues"] if "eigenvalues" in self.arrays else np.zeros((len(self), 0), complex)
+
+    @property
+    def multipliers(self) -> np.ndarray:
+        return self.arrays["multipliers"] if "multipliers" in self.arrays else np.zeros((len(self), 0), complex)
+
+    amplitude = property(lambda self: self._optional("amplitude"), doc="Cycle curves: L2 amplitude of the orbit.")
+
+    def orbit(self, i: int):
+        """The periodic orbit at point ``i`` of a curve of cycle bifurcations, as a :class:`bifur.Cycle`."""
+        if "profiles" not in self.arrays:
+            raise KeyError(f"a {self.curve_kind} curve has no orbits (only curves of cycle bifurcations do)")
+        from .cycle import Cycle
+        p1, p2 = self.param_names
+        i = int(i)
+        params = {**self.params, p1: float(self.p1[i]), p2: float(self.p2[i])}
+        mu = self.multipliers[i]
+        return Cycle(self.model, params, float(self.arrays["period"][i]), self.arrays["meshes"][i].copy(),
+                     self.arrays["profiles"][i].copy(), int(self.meta.get("ncol", 4)), mu,
+                     float(self._optional("precision")[i]), bool(self.stable[i]))
 
     @property
     def n_unstable(self) -> np.ndarray:

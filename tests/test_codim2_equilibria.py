@@ -347,9 +347,12 @@ def test_invalid_requests_are_refused_with_reasons():
         continue_bifurcation(m, lp, "b", (2.0, 3.0))
     with pytest.raises(ValueError, match="outside p1_range"):
         continue_bifurcation(m, lp, "b", (-1.0, 2.0), p1_range=(lp.param + 0.1, lp.param + 1.0))
-    bp = bifur.SpecialPoint("LPC", 0.1, np.zeros(1), 0, {}, "a", params={"a": 0.1, "b": 1.0})
-    with pytest.raises(ValueError, match="kind LP, H|not 'LPC'"):
+    bp = bifur.SpecialPoint("BP", 0.1, np.zeros(1), 0, {}, "a", params={"a": 0.1, "b": 1.0})
+    with pytest.raises(ValueError, match="not 'BP'"):
         continue_bifurcation(m, bp, "b", (-1.0, 1.0))
+    lpc = bifur.SpecialPoint("LPC", 0.1, np.zeros(1), 0, {}, "a", params={"a": 0.1, "b": 1.0})
+    with pytest.raises(ValueError, match="carries no period"):  # not a point of a cycle branch
+        continue_bifurcation(m, lpc, "b", (-1.0, 1.0))
     with pytest.raises(ValueError, match="SpecialPoint"):
         continue_bifurcation(m, {"kind": "LP"}, "b", (-1.0, 1.0))
     with pytest.raises(ValueError, match="settings"):

@@ -6,9 +6,11 @@ starting special point through :data:`CURVE_BUILDERS` (kind -> builder function 
 limit cycles) plug in with :func:`register_curve_builder` without touching the verb. Here:
 
 * ``"LP"`` -> fold curves, :class:`~.codim2_fold.FoldCurveProblem` (CP, BT, ZH);
-* ``"H"`` -> Hopf curves, :class:`~.codim2_hopf.HopfCurveProblem` (BT, ZH, HH, GH).
+* ``"H"`` -> Hopf curves, :class:`~.codim2_hopf.HopfCurveProblem` (BT, ZH, HH, GH);
+* ``"LPC"``, ``"PD"``, ``"NS"`` -> curves of bifurcations of cycles, registered by
+  :mod:`~.codim2_cycles` (CPC, R1-R4, GPD, LPPD, LPNS, PDNS, ends at GH/ZH/HH).
 
-Both are continued by the one engine (:func:`~.engine.continuation`) in the second parameter,
+All are continued by the one engine (:func:`~.engine.continuation`) in the second parameter,
 and assembled into a :class:`~bifur.curves.BifurcationCurve`.
 """
 from __future__ import annotations
@@ -86,14 +88,16 @@ def continue_bifurcation(model: Model, point: SpecialPoint, param: str, p_range:
                          p1_range: tuple[float, float] | None = None, params: Mapping[str, float] | None = None,
                          settings: ContinuationSettings | None = None, progress: bool = False,
                          at: Sequence[float] | None = None) -> Branch:
-    """Continue a fold or Hopf point of equilibria in two parameters, locating codimension-two points.
+    """Continue a fold or Hopf point of equilibria, or a fold, period doubling or torus point of
+    cycles, in two parameters, locating codimension-two points.
 
     Parameters
     ----------
     model : Model
         The model the point belongs to (autonomous).
     point : SpecialPoint
-        An "LP" or "H" point of :func:`bifur.continue_equilibria`. Its ``param_name`` is the
+        An "LP" or "H" point of :func:`bifur.continue_equilibria`, or an "LPC", "PD" or "NS"
+        point of :func:`bifur.continue_cycles` (or of an f-I curve's cycle branch). Its ``param_name`` is the
         first parameter p1; ``point.params`` gives the other parameter values.
     param : str
         The second parameter p2, the one the curve is continued in.
@@ -130,7 +134,12 @@ def continue_bifurcation(model: Model, point: SpecialPoint, param: str, p_range:
           Re c2/ω; l2 < 0: on the subcritical side, l1 > 0, the unstable cycles turn into stable
           ones at a fold of cycles that starts at this point: bistability) and ``c2``;
           "BT" (``a``, ``b``; the curve ends there); "ZH" as above; "HH" double Hopf,
-          ``omega1`` < ``omega2``.
+          ``omega1`` < ``omega2``;
+        * cycle curves (LPC, PD, NS: per point also the orbit, ``curve.orbit(i)``, ``period``,
+          ``multipliers``, ``amplitude``; ``curve["theta"]`` on NS curves, ``curve["pd_c"]`` on
+          PD curves): "CPC" cusp of cycles, "R1"-"R4" strong resonances, "GPD" generalized
+          period doubling, "LPPD", "LPNS", "PDNS"; a curve of cycles that shrink to an
+          equilibrium ends at "GH", "ZH" or "HH" (see :mod:`~.codim2_cycles`).
 
     Raises
     ------
@@ -167,7 +176,8 @@ def continue_bifurcation(model: Model, point: SpecialPoint, param: str, p_range:
                          f"got {type(point).__name__}")
     if point.kind not in CURVE_BUILDERS:
         raise ValueError(f"continue_bifurcation starts curves from points of kind {', '.join(sorted(CURVE_BUILDERS))}, "
-                         f"not {point.kind!r}: pass a fold ('LP') or Hopf ('H') point of bifur.continue_equilibria")
+                         f"not {point.kind!r}: pass a fold ('LP') or Hopf ('H') point of bifur.continue_equilibria, "
+                         "or an 'LPC', 'PD' or 'NS' point of bifur.continue_cycles")
     return CURVE_BUILDERS[point.kind](_request(model, point, param, p_range, p1_range, params, settings,
                                                 progress, at))
 
@@ -260,3 +270,6 @@ def hopf_curve(req: CurveRequest) -> BifurcationCurve:
 
 register_curve_builder("LP", fold_curve)
 register_curve_builder("H", hopf_curve)
+
+# curves of bifurcations of cycles (LPC, PD, NS) register their builders on import
+from . import codim2_cycles  # noqa: E402,F401
