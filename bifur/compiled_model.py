@@ -80,6 +80,12 @@ def _kernel_function(name: str) -> tuple[Callable, tuple[str, ...]]:
     raise ModelError(f"no kernel named {name!r}")
 
 
+def _allocating(fn: Callable, shape: tuple[int, ...], *args: Any) -> np.ndarray:
+    out = np.zeros(shape)
+    fn(*args, out)
+    return out
+
+
 class CompiledModel:
     """Fast functions of a :class:`~bifur.model.Model`.
 
@@ -153,6 +159,39 @@ class CompiledModel:
             if name not in PUBLIC_FUNCTIONS:
                 raise ModelError(f"no model function named {name!r}")
             fn = self._fast[name] = self._build(name)
+        return fn
+
+    def interpreted(self, name: str) -> Callable:
+        """The public function ``name`` run by the Python interpreter from the generated source,
+        never compiled: for the handful of calls a normal form makes (l1 at a Hopf point needs a
+        few d2 and d3 products), where compiling d3 would cost seconds and a call costs ~10 µs
+        interpreted. Same arguments and results as :meth:`fast` (up to rounding); no checks.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from bifur.codegen import compile_model
+        >>> from bifur.models import fitzhugh_nagumo
+        >>> cm = compile_model(fitzhugh_nagumo())
+        >>> x, p, u = cm.init_vector(), cm.param_vector(), np.array([1.0, 0.0])
+        >>> bool(np.allclose(cm.interpreted("d3")(x, p, u, u, u), cm.d3(x, p, u, u, u)))
+        True
+        """
+        key = f"interpreted:{name}"
+        fn = self._fast.get(key)
+        if fn is None:
+            if name not in PUBLIC_FUNCTIONS:
+                raise ModelError(f"no model function named {name!r}")
+            _, target, out = PUBLIC_FUNCTIONS[name]
+            if self.backend != "numba":
+                fn = getattr(self.module, name)
+            else:
+                py = getattr(self.module, target).py_func
+                if out is None or out == "real":
+                    fn = py
+                else:
+                    fn = functools.partial(_allocating, py, array_shape(out, self.n_states, self.n_params))
+            self._fast[key] = fn
         return fn
 
     def _build(self, name: str) -> Callable:

@@ -133,7 +133,7 @@ class FoldCurveProblem(CurveProblem):
         v, w = record["v"], record["w"]
         nv, nw = float(np.linalg.norm(v)), float(np.linalg.norm(w))
         bt = float(w @ v) / (nv * nw)
-        cp = float(w @ self.cm.d2(self.state(z), self.params_at(z), v, v)) / (nw * nv * nv)
+        cp = float(w @ self.cm.interpreted("d2")(self.state(z), self.params_at(z), v, v)) / (nw * nv * nv)
         return np.array([bt, cp, pair_test(record["rest"])])
 
     def is_candidate(self, kind: str, a: dict, b: dict) -> Discard | None:

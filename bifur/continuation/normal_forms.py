@@ -19,13 +19,13 @@ __all__ = ["bilinear", "trilinear", "fold_coefficients", "first_lyapunov", "hopf
 def bilinear(cm: CompiledModel, x: np.ndarray, p: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
     """B(u, v) = D²f(x)[u, v] for real or complex u, v."""
     ur, ui, vr, vi = u.real.copy(), u.imag.copy(), v.real.copy(), v.imag.copy()
-    out = cm.d2(x, p, ur, vr).astype(complex)
+    out = cm.interpreted("d2")(x, p, ur, vr).astype(complex)
     if np.any(ui) and np.any(vi):
-        out -= cm.d2(x, p, ui, vi)
+        out -= cm.interpreted("d2")(x, p, ui, vi)
     if np.any(vi):
-        out += 1j * cm.d2(x, p, ur, vi)
+        out += 1j * cm.interpreted("d2")(x, p, ur, vi)
     if np.any(ui):
-        out += 1j * cm.d2(x, p, ui, vr)
+        out += 1j * cm.interpreted("d2")(x, p, ui, vr)
     return out
 
 
@@ -41,7 +41,7 @@ def trilinear(cm: CompiledModel, x: np.ndarray, p: np.ndarray, u: np.ndarray, v:
                 if not (np.any(ua) and np.any(vb) and np.any(wc)):
                     continue
                 coef = 1j ** (a + b + c)
-                out += coef * cm.d3(x, p, ua.copy(), vb.copy(), wc.copy())
+                out += coef * cm.interpreted("d3")(x, p, ua.copy(), vb.copy(), wc.copy())
     return out
 
 
@@ -82,7 +82,7 @@ def fold_coefficients(cm: CompiledModel, x: np.ndarray, p: np.ndarray, ip: int) 
     q *= _orientation(cm, q)
     w = np.real(_null_vector(J.T))
     w /= w @ q
-    a = 0.5 * float(w @ cm.d2(x, p, q, q))
+    a = 0.5 * float(w @ cm.interpreted("d2")(x, p, q, q))
     b = float(w @ cm.dfdp(x, p)[:, ip])
     return {"a": a, "b": b, "q": q, "w": w}
 

@@ -71,9 +71,9 @@ def cusp(cm: CompiledModel, x: np.ndarray, p: np.ndarray) -> dict:
     q, pv = _null_pair(A)
     q *= _orientation(cm, q)
     pv /= pv @ q
-    bqq = cm.d2(x, p, q, q)
+    bqq = cm.interpreted("d2")(x, p, q, q)
     h2 = _bordered_solve(A, pv, pv, -bqq + (pv @ bqq) * q)
-    c = (pv @ cm.d3(x, p, q, q, q) + 3.0 * pv @ cm.d2(x, p, q, h2)) / 6.0
+    c = (pv @ cm.interpreted("d3")(x, p, q, q, q) + 3.0 * pv @ cm.interpreted("d2")(x, p, q, h2)) / 6.0
     return {"c": float(c), "a2": 0.5 * float(pv @ bqq), "q": q, "p": pv}
 
 
@@ -92,9 +92,9 @@ def bogdanov_takens(cm: CompiledModel, x: np.ndarray, p: np.ndarray) -> dict:
     scale = p1 @ q1                                  # = <p0, q0> as well
     p1, p0 = p1 / scale, p0 / scale
     p0 = p0 - (p0 @ q1) * p1                         # <p0, q1> = 0 keeps Aᵀp0 = p1
-    b00 = cm.d2(x, p, q0, q0)
+    b00 = cm.interpreted("d2")(x, p, q0, q0)
     a = 0.5 * float(p1 @ b00)
-    b = float(p0 @ b00 + p1 @ cm.d2(x, p, q0, q1))
+    b = float(p0 @ b00 + p1 @ cm.interpreted("d2")(x, p, q0, q1))
     return {"a": a, "b": b, "q0": q0, "q1": q1, "p0": p0, "p1": p1}
 
 
@@ -110,7 +110,7 @@ def zero_hopf(cm: CompiledModel, x: np.ndarray, p: np.ndarray, omega: float) -> 
     q0 *= _orientation(cm, q0)
     p0 /= p0 @ q0
     q1, p1 = hopf_eigenvectors(A, omega)
-    b = 0.5 * float(p0 @ cm.d2(x, p, q0, q0))
+    b = 0.5 * float(p0 @ cm.interpreted("d2")(x, p, q0, q0))
     c = float(np.real(p0 @ bilinear(cm, x, p, q1, q1.conj())))
     d = complex(np.vdot(p1, bilinear(cm, x, p, q0.astype(complex), q1)))
     theta = d.real / b if b != 0 else math.nan

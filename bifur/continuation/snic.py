@@ -92,7 +92,7 @@ def fold_null_vectors(cm, x: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, np.
     if wv == 0.0:
         return np.linalg.eigvals(J), v, w, math.nan
     w = w / wv
-    a = 0.5 * float(w @ cm.d2(x, p, v, v))
+    a = 0.5 * float(w @ cm.interpreted("d2")(x, p, v, v))
     return np.linalg.eigvals(J), v, w, a
 
 
