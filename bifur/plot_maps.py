@@ -91,9 +91,10 @@ def _region_polygons(fmap) -> list[tuple[int, list]]:
 
 
 def _axes(ax):
+    """``ax``, or the axes of a new figure (as every plot of :mod:`bifur.plot`)."""
     if ax is None:
         import matplotlib.pyplot as plt
-        ax = plt.gca()
+        _, ax = plt.subplots()
     return ax
 
 

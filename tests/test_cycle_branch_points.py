@@ -18,6 +18,7 @@ from scipy.integrate import solve_ivp
 
 import bifur
 from bifur import StatusCode, continue_cycles, continue_equilibria
+from bifur.models import hodgkin_huxley
 from reference_problems import (AUTO07P, fhn_lpc, fhn_model, fhn_rhs, rossler_model, rossler_period_doublings,
                                 rossler_rhs, ROSSLER_PARAMS, tor_model, tor_rhs, tor_second_lpc_bpc,
                                 tor_symmetric_cycles)
@@ -294,3 +295,26 @@ def test_records_below_algorithms():
     assert bifur.Cycle is bifur.cycle.Cycle
     from bifur.continuation.find_cycle import find_cycle
     assert bifur.find_cycle is find_cycle
+
+
+# --------------------------------------------------------------------------------------------
+# An isola of cycles (HH at gK = 54, above the generalized Hopf point: no Hopf point starts it)
+# --------------------------------------------------------------------------------------------
+def test_isola_of_cycles_closes_once_and_its_folds_bound_firing_in_simulation():
+    """The closed branch found from a simulated cycle stops once with CLOSED_LOOP and lists its two
+    folds once each (it used to go round until max_steps, listing 371 folds); simulation just
+    inside either fold keeps firing for 3 s, just outside it stops."""
+    hh = hodgkin_huxley()
+    fi = bifur.fi_curve(hh, "I", (0.0, 200.0), params={"gK": 54.0})
+    [cycles] = fi.cycles
+    assert cycles.status.code == StatusCode.CLOSED_LOOP and cycles.status.ok and cycles.complete
+    lo, hi = sorted(sp.param for sp in cycles.special("LPC"))
+    assert len(cycles.special("LPC")) == 2 and 35.0 < lo < hi < 75.0
+    assert fi.onset.kind == "LPC" and fi.rheobase == pytest.approx(lo, rel=1e-12)
+    assert fi.bistable == [pytest.approx((lo, hi), rel=1e-9)]
+    stable = cycles.stable
+    for current, fires in ((lo - 0.3, False), (lo + 0.3, True), (hi - 0.3, True), (hi + 0.3, False)):
+        j = int(np.argmin(np.abs(cycles.param - current) + 1e3 * ~stable))
+        x0 = dict(zip(hh.state_names, cycles.orbit(j).x[0]))
+        spikes = bifur.simulate(hh, 3000.0, params={"gK": 54.0, "I": current}, x0=x0).spike_times
+        assert (len(spikes) > 0 and spikes[-1] > 2900.0) == fires, (current, len(spikes))

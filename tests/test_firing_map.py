@@ -184,7 +184,10 @@ def test_record_and_plot(ml_map):
     assert {"rest", "tonic", "bistable", "block", "SNIC", "H"} <= set(labels)
     drawn = [line for line in ax.lines if line.get_xydata().shape[0] > 1]
     assert drawn and all(line.get_linewidth() == 0.9 for line in drawn)
+    own = bifur.plot.firing_map(fm)   # without ax=: a figure of its own, never the current one
+    assert own.figure is not fig and not ax.figure.axes[1:]
     plt.close(fig)
+    plt.close(own.figure)
 
 
 def test_inputs_validated():

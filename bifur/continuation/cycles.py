@@ -193,6 +193,14 @@ class CycleProblem(Problem):
         mu = np.linalg.eigvals(M)
         return mu[np.argsort(-np.abs(mu), kind="stable")]
 
+    def loop_signature(self, z: np.ndarray, record: dict) -> np.ndarray | None:
+        """(parameter, period, amplitude, max and min of every state): independent of the phase
+        and the mesh, so a closed branch of cycles (an isola) is recognised when they come back."""
+        try:
+            return np.concatenate(([z[-1], record["period"], record["amplitude"]], record["max"], record["min"]))
+        except (KeyError, TypeError, ValueError):
+            return None
+
     def record(self, z: np.ndarray) -> dict:
         X, T, p = self.unpack(z)
         mu = self.multipliers(X, T, p)

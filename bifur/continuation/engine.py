@@ -215,6 +215,13 @@ def _direction(run: _Run, start: Point, sign: float, n_done: int, out: list[Poin
             s_end = float(row @ (term[0].z - prev.z))
             out += [e for e in between if float(row @ (e.z - prev.z)) < s_end] + [term[0]]
             return out, problem.terminal_status(term[0].special)
+        loop = None if problem.closed_loop_check or len(out) < 4 else \
+            _closes_by_signature(problem, start, out[0], prev, pt)
+        if loop is not None:  # phase/mesh-independent coordinates came back to the start's
+            out += [e for e in between if _signature_position(problem, e, prev, pt) < loop]
+            out.append(Point(start.z, sign * start.tangent, start.record, start.tests))  # closes the loop
+            return out, Status(StatusCode.CLOSED_LOOP, f"the branch is closed: it returned to its start at "
+                               f"{_fmt(name, float(start.z[-1]))} after {len(out) + 1} points")
         if problem.closed_loop_check and _closes(run, start, sign, prev, pt, ds, len(out)):
             return out + _close_on_start(run, prev, start, sign, w), Status(
                 StatusCode.CLOSED_LOOP, f"the branch is closed: it returned to its start at "
@@ -239,6 +246,45 @@ def _direction(run: _Run, start: Point, sign: float, n_done: int, out: list[Poin
         prev = pt
     return out, Status(StatusCode.MAX_STEPS, f"max_steps={st.max_steps} reached at {_fmt(name, float(prev.z[-1]))}: "
                        "raise settings.max_steps or ds_max to go further")
+
+
+def _signatures(problem: Problem, *points: Point) -> list[np.ndarray] | None:
+    sigs = [problem.loop_signature(p.z, p.record) for p in points]
+    return None if any(s is None or not np.all(np.isfinite(s)) for s in sigs) else sigs
+
+
+def _signature_position(problem: Problem, e: Point, prev: Point, pt: Point) -> float:
+    """Where ``e`` lies along the step prev -> pt, by the projection of its loop signature (0..1)."""
+    sigs = _signatures(problem, e, prev, pt)
+    if sigs is None:
+        return 0.0
+    se, sp, sn = sigs
+    d = sn - sp
+    return float((se - sp) @ d / (d @ d)) if d @ d > 0 else 0.0
+
+
+def _closes_by_signature(problem: Problem, start: Point, first: Point, prev: Point, pt: Point) -> float | None:
+    """For problems whose unknowns depend on a mesh or a phase: whether the step prev -> pt passed
+    through the start's loop signature (:meth:`Problem.loop_signature`) heading the way the branch
+    first left it. Returns where along the step (0..1), or None. Each coordinate is measured
+    relative to its size at the start, and the start must lie within half a step of the segment."""
+    sigs = _signatures(problem, start, first, prev, pt)
+    if sigs is None or start is first:
+        return None
+    s0, s1, sp, sn = sigs
+    scale = np.maximum(np.abs(s0), 1e-6 * max(float(np.max(np.abs(s0))), 1e-300))
+    s1, sp, sn = (s1 - s0) / scale, (sp - s0) / scale, (sn - s0) / scale
+    d = sn - sp
+    dd = float(d @ d)
+    if dd == 0.0 or float(d @ s1) <= 0.0:  # not moving, or heading against the branch's first step
+        return None
+    theta = float(-sp @ d / dd)
+    if not 0.0 < theta <= 1.0:
+        return None
+    gap = float(np.linalg.norm(sp + theta * d))
+    if gap >= 0.5 * math.sqrt(dd):
+        return None
+    return theta
 
 
 def _returns_to_start(run: _Run, start: Point, events: list[Point]) -> Point | None:

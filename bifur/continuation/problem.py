@@ -194,6 +194,12 @@ class Problem:
 
     #: Stop when the branch returns to its start (disable when points live on changing meshes).
     closed_loop_check: bool = True
+
+    def loop_signature(self, z: np.ndarray, record: dict) -> np.ndarray | None:
+        """Coordinates of a point that do not depend on its discretisation (mesh, phase), for
+        problems whose unknowns do (``closed_loop_check`` False): the engine recognises a closed
+        branch when they return to those of the start. None: no such check."""
+        return None
     #: Test functions that vanish by construction at a start point of a given kind (e.g. the fold
     #: test where a switched branch leaves a pitchfork vertically); their sign is not used there.
     vanishing_at_start: dict[str, tuple[str, ...]] = {}
