@@ -190,6 +190,40 @@ def _seed_reset(model: Model, eqs: list[Branch], param: str, pars: dict, lo: flo
     return None
 
 
+#: Offset (relative to |p| + 1) from a Hopf point or fold of the rest state at which a simulation
+#: looks for stable cycles that no known branch explains (an isola).
+NEAR_OFFSET = 5e-3
+
+
+def _near_special(eqs: list[Branch], lo: float, hi: float) -> list[float]:
+    """Inputs just beside the Hopf points and folds of the equilibria, on a side where rest is
+    stable: where cycle families not born at a Hopf point of this branch (isolas, families born
+    beyond the range) often coexist with rest. They depend on the model, not on the range asked."""
+    rest = union([iv for eq in eqs for iv in stable_intervals(eq)])
+    out: list[float] = []
+    for sp in sorted((sp for eq in eqs for sp in eq.special_points if sp.kind in ("H", "LP")), key=lambda s: s.param):
+        d = NEAR_OFFSET * (abs(sp.param) + 1.0)
+        for v in (sp.param - d, sp.param + d):
+            if lo <= v <= hi and any(a <= v <= b for a, b in rest) and all(abs(v - u) > d for u in out):
+                out.append(float(v))
+    return out
+
+
+def _seed_isolas(model: Model, eqs: list[Branch], cycles: list[Branch], param: str, pars: dict, lo: float,
+                 hi: float):
+    """Stable cycles found by simulation beside the special points of rest that lie on no known
+    branch, one per family (each is continued before the next input is tried)."""
+    for v in _near_special(eqs, lo, hi):
+        if any(a <= v <= b for br in cycles for a, b in stable_intervals(br)):
+            continue
+        try:
+            cyc = find_cycle(model, params={**pars, param: v}, max_chunks=5)
+        except BifurError:
+            continue
+        if cyc.stable and not _on_branch(cyc, cycles, param):
+            yield cyc
+
+
 def _on_branch(cyc, branches: list[Branch], param: str) -> bool:
     v = cyc.params[param]
     for br in branches:
@@ -220,10 +254,14 @@ def _cycle_branches(model: Model, eqs: list[Branch], param: str, lo: float, hi: 
         if seed is not None:
             keep(_cycle_branch(model, seed, param, lo, hi, params=pars,
                                **{k: v for k, v in kw.items() if k != "ntst"}))
-    elif not significant:
-        cyc = _seed_cycle(model, eqs, param, pars, lo, hi)
-        if cyc is not None and not _on_branch(cyc, cycles, param):
-            keep(_cycle_branch(model, cyc, param, lo, hi, **kw))
+    else:
+        if not significant:
+            cyc = _seed_cycle(model, eqs, param, pars, lo, hi)
+            if cyc is not None and not _on_branch(cyc, cycles, param):
+                keep(_cycle_branch(model, cyc, param, lo, hi, **kw))
+        for cyc in _seed_isolas(model, eqs, cycles, param, pars, lo, hi):
+            if not _on_branch(cyc, cycles, param):   # (an earlier isola may have covered it)
+                keep(_cycle_branch(model, cyc, param, lo, hi, **kw))
     return cycles
 
 

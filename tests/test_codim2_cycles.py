@@ -100,3 +100,25 @@ def test_ns_curve_of_tor():
         mu = curve.multipliers[k]
         theta = curve["theta"][k]
         assert np.min(abs(mu - np.exp(1j * theta))) < 1e-5  # the critical pair on the unit circle
+
+
+def test_fi_curve_finds_the_isola_that_the_lpc_curve_crosses(hh_points):
+    """Above the generalized Hopf point (gK = 53.33) the fold-of-cycles curve crosses gK = 53.6 twice:
+    a family of stable cycles that no Hopf point of rest starts (an isola). The f-I curve must find
+    it (bistability from the lower fold; it reported onset at the Hopf point, class 2, no bistability)."""
+    hh, lpc, _ = hh_points
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", bifur.BranchWarning)
+        curve = bifur.continue_bifurcation(hh, lpc, "gK", (5.0, 100.0), p1_range=(-50, 300), at=[53.6])
+    crossings = sorted(float(curve.p1[i]) for i in np.flatnonzero(np.abs(curve.p2 - 53.6) < 1e-12))
+    assert len(crossings) == 2
+    fi = bifur.fi_curve(hh.with_params(gK=53.6), "I", (0.0, 200.0), at=[50.0])
+    folds = sorted(sp.param for br in fi.cycles for sp in br.special("LPC"))
+    np.testing.assert_allclose(folds, crossings, rtol=1e-7)   # two discretisations (meshes) of NTST 60
+    assert fi.onset.kind == "LPC" and fi.rheobase == pytest.approx(crossings[0], rel=1e-7)
+    [(a, b)] = fi.bistable
+    assert a == pytest.approx(crossings[0], rel=1e-7) and b < crossings[1]
+    # simulation from the default initial state fires at I = 50, where rest is stable too
+    spikes = bifur.simulate(hh.with_params(gK=53.6), 2000.0, params={"I": 50.0}).spike_times
+    assert spikes.size > 100 and spikes[-1] > 1900.0
+    assert fi.rate_at(50.0) == pytest.approx(1000.0 * (spikes.size - 1) / (spikes[-1] - spikes[0]), rel=2e-3)
