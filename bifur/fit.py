@@ -26,6 +26,15 @@ minima this makes. Multi-start: ``starts=k`` draws k start points uniformly in t
 and runs one local fit per start through :func:`bifur.sweep` (local processes or a Dask client);
 the best is refined from its end point.
 
+Other characteristics — the shape of a spike, the phase of the after-hyperpolarization, anything a
+function of the model and its parameters can compute — enter as extra residuals: ``extra=`` takes
+:class:`ExtraResidual` objects (or dicts with the same fields), each a user function
+``function(model, params) -> value or 1-D array``, its target ``value`` and its own scale ``sigma``;
+its residuals (prediction - value)/σ are appended to those of the observations. Unlike the f-I
+quantities, their derivatives are by central differences in the free parameters (relative step
+``step``, one-sided at a bound) unless the residual supplies its own ``jacobian(model, params, wrt)``.
+A function that fails (raises) gives ``fail_value`` (default: value + 10 σ) so the fit can go on.
+
 Uncertainty: the covariance of the parameters is (JᵀJ)⁻¹ with J the Jacobian of the weighted
 residuals at the optimum — σ taken as the absolute standard deviations of the observations —
 multiplied by the reduced χ² when ``absolute_sigma=False``.
@@ -49,14 +58,14 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
 from .errors import BifurError, BranchWarning, ModelError
 from .model import Model
 
-__all__ = ["fit", "FitResult", "predict", "synthetic_data", "QUANTITIES"]
+__all__ = ["fit", "FitResult", "ExtraResidual", "predict", "synthetic_data", "QUANTITIES"]
 
 QUANTITIES = ("rate", "rheobase", "block", "input_conductance")
 _INPUTS = ("current", "conductance")
@@ -71,7 +80,9 @@ class _Target:
     sigma: float
 
 
-def _targets(data: Any) -> list[_Target]:
+def _targets(data: Any, allow_empty: bool = False) -> list[_Target]:
+    if data is None:
+        data = []
     rows = data.to_dict("records") if hasattr(data, "to_dict") and hasattr(data, "columns") else list(data)
     out = []
     for r in rows:
@@ -89,8 +100,104 @@ def _targets(data: Any) -> list[_Target]:
         if not sigma > 0:
             raise ValueError(f"sigma must be positive, got {sigma}")
         out.append(_Target(q, inp, at, float(r.get("value", math.nan)), sigma))
-    if not out:
+    if not out and not allow_empty:
         raise ValueError("no observations to fit")
+    return out
+
+
+@dataclass(frozen=True)
+class ExtraResidual:
+    """A user-supplied term of a fit (see the module docstring).
+
+    Attributes
+    ----------
+    name : str
+        Label in the fit's table (column ``input``; ``quantity`` is ``"extra"``).
+    function : callable
+        ``function(model, params) -> float or 1-D array``: the prediction at the full parameter dict
+        ``params`` (``model`` is the model being fitted, with its original values). Must be picklable
+        for a multi-start fit on several processes (a module-level function or a picklable object).
+    value : float or sequence
+        Target(s), the same length as the function's output.
+    sigma : float or sequence
+        Scale(s): the residual is (prediction - value)/sigma.
+    step : float
+        Relative step of the central differences (times max(|parameter|, 1e-3)).
+    jacobian : callable, optional
+        ``jacobian(model, params, wrt) -> array (n_values, len(wrt))``, exact derivatives; replaces the
+        differences.
+    fail_value : float or sequence, optional
+        Prediction used when ``function`` raises (default value + 10 sigma).
+    """
+
+    name: str
+    function: Callable
+    value: Any
+    sigma: Any = 1.0
+    step: float = 1e-4
+    jacobian: Callable | None = None
+    fail_value: Any = None
+
+    @property
+    def targets(self) -> np.ndarray:
+        return np.atleast_1d(np.asarray(self.value, dtype=float))
+
+    @property
+    def sigmas(self) -> np.ndarray:
+        sig = np.broadcast_to(np.asarray(self.sigma, dtype=float), self.targets.shape).copy()
+        if not np.all(sig > 0):
+            raise ValueError(f"sigma of extra residual {self.name!r} must be positive")
+        return sig
+
+    def _value(self, model: Model, params: dict) -> np.ndarray:
+        try:
+            out = np.atleast_1d(np.asarray(self.function(model, dict(params)), dtype=float))
+            if out.shape != self.targets.shape:
+                raise ValueError(f"extra residual {self.name!r} returned shape {out.shape}, "
+                                 f"expected {self.targets.shape}")
+            if np.all(np.isfinite(out)):
+                return out
+        except ValueError as exc:
+            if "returned shape" in str(exc):
+                raise
+        except Exception:  # noqa: BLE001 - a failing characteristic is a bad fit, not an error
+            pass
+        fail = self.fail_value if self.fail_value is not None else self.targets + 10.0 * self.sigmas
+        return np.broadcast_to(np.asarray(fail, dtype=float), self.targets.shape).copy()
+
+    def evaluate(self, model: Model, params: dict, wrt: Sequence[str] = (),
+                 bounds: Mapping[str, tuple] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Prediction(s) at ``params`` and their derivatives with respect to ``wrt`` (rows: values)."""
+        value = self._value(model, params)
+        wrt = list(wrt)
+        if not wrt:
+            return value, np.zeros((value.size, 0))
+        if self.jacobian is not None:
+            return value, np.asarray(self.jacobian(model, dict(params), wrt), dtype=float).reshape(value.size,
+                                                                                                  len(wrt))
+        bounds = bounds or {}
+        jac = np.zeros((value.size, len(wrt)))
+        for j, k in enumerate(wrt):
+            x = float(params[k])
+            h = self.step * max(abs(x), 1e-3)
+            lo, hi = bounds.get(k, (-math.inf, math.inf))
+            up, dn = min(x + h, hi), max(x - h, lo)
+            if up <= dn:
+                continue
+            f_up = value if up == x else self._value(model, {**params, k: up})
+            f_dn = value if dn == x else self._value(model, {**params, k: dn})
+            jac[:, j] = (f_up - f_dn) / (up - dn)
+        return value, jac
+
+
+def _extras(extra: Any) -> list[ExtraResidual]:
+    out = []
+    for e in extra or ():
+        out.append(e if isinstance(e, ExtraResidual) else ExtraResidual(**dict(e)))
+    for e in out:
+        e.sigmas  # validates
+        if not callable(e.function):
+            raise ValueError(f"extra residual {e.name!r}: function must be callable")
     return out
 
 
@@ -180,7 +287,8 @@ class FitResult:
     residuals : ndarray
         (prediction - observation)/σ per observation.
     table : DataFrame
-        The observations with their predictions and weighted residuals.
+        The observations with their predictions and weighted residuals (extra residuals: quantity
+        ``"extra"``, input their name).
     jacobian : ndarray
         d(weighted residuals)/d(free parameters) at the optimum (exact).
     cost : float
@@ -236,22 +344,32 @@ class FitResult:
 class _Objective:
     """Weighted residuals and their exact Jacobian, evaluated once per parameter vector."""
 
-    def __init__(self, model: Model, targets: list[_Target], free: list[str], setup: _Setup, fixed: dict):
+    def __init__(self, model: Model, targets: list[_Target], free: list[str], setup: _Setup, fixed: dict,
+                 extras: Sequence[ExtraResidual] = (), bounds: Mapping[str, tuple] | None = None):
         self.model, self.targets, self.free, self.setup, self.fixed = model, targets, free, setup, fixed
-        self.obs = np.array([t.value for t in targets])
-        self.sigma = np.array([t.sigma for t in targets])
+        self.extras, self.bounds = list(extras), dict(bounds or {})
+        self.obs = np.concatenate([[t.value for t in targets]] + [e.targets for e in self.extras])
+        self.sigma = np.concatenate([[t.sigma for t in targets]] + [e.sigmas for e in self.extras])
         self._last: tuple | None = None
         self.curves: dict = {}
+        self.predicted = np.full(self.obs.size, math.nan)
 
     def evaluate(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if self._last is not None and np.array_equal(self._last[0], x):
+            self.predicted = self._last[3]
             return self._last[1], self._last[2]
         params = {**self.fixed, **dict(zip(self.free, map(float, x)))}
-        rows = [t.__dict__ for t in self.targets]
-        values, jac, self.curves = predict(self.model, rows, params, self.free, _setup=self.setup)
+        values, jac = np.zeros(0), np.zeros((0, len(self.free)))
+        if self.targets:
+            rows = [t.__dict__ for t in self.targets]
+            values, jac, self.curves = predict(self.model, rows, params, self.free, _setup=self.setup)
+        for e in self.extras:
+            v, j = e.evaluate(self.model, params, self.free, self.bounds)
+            values, jac = np.concatenate([values, v]), np.vstack([jac, j])
+        self.predicted = values
         r = (values - self.obs) / self.sigma
         J = jac / self.sigma[:, None]
-        self._last = (x.copy(), r, J)
+        self._last = (x.copy(), r, J, values)
         return r, J
 
     def residuals(self, x):
@@ -281,9 +399,11 @@ class _FitFromStart:
     hi: tuple
     tol: float
     max_nfev: int | None
+    extras: tuple = ()
 
     def __call__(self, model: Model, params: dict) -> dict:
-        obj = _Objective(model, list(self.targets), list(self.free), self.setup, dict(self.fixed))
+        obj = _Objective(model, list(self.targets), list(self.free), self.setup, dict(self.fixed), self.extras,
+                         dict(zip(self.free, zip(self.lo, self.hi))))
         x0 = np.array([params[k] for k in self.free])
         sol = _local_fit(obj, x0, np.array(self.lo), np.array(self.hi), self.tol, self.max_nfev)
         out = {"cost": float(sol.cost), "success": bool(sol.success), "nfev": int(sol.nfev)}
@@ -296,7 +416,7 @@ def fit(model: Model, data: Any, free: Sequence[str], bounds: Mapping[str, tuple
         reversal: float = 0.0, i_range: tuple = (0.0, 100.0), g_range: tuple = (0.0, 1.0),
         ntst: int | None = None, starts: int = 0, seed: int = 0, workers: int | None = 1, client: Any = None,
         absolute_sigma: bool = True, tol: float = 1e-12, max_nfev: int | None = 60,
-        progress: bool = False) -> FitResult:
+        progress: bool = False, extra: Sequence[ExtraResidual | Mapping] = ()) -> FitResult:
     """Least-squares fit of ``free`` parameters of ``model`` to f-I / f-G observations (module docstring).
 
     Parameters
@@ -331,8 +451,12 @@ def fit(model: Model, data: Any, free: Sequence[str], bounds: Mapping[str, tuple
         ``xtol``, ``ftol`` and ``gtol`` of :func:`scipy.optimize.least_squares`.
     max_nfev : int, optional
         Evaluations per local fit.
+    extra : sequence of ExtraResidual (or dicts of its fields)
+        User-supplied residuals appended to the observations' (module docstring); ``data`` may then
+        be empty (``[]`` or None).
     """
-    targets = _targets(data)
+    extras = _extras(extra)
+    targets = _targets(data, allow_empty=bool(extras))
     free = list(free)
     if not free:
         raise ValueError("no free parameters")
@@ -355,16 +479,16 @@ def fit(model: Model, data: Any, free: Sequence[str], bounds: Mapping[str, tuple
         points = [dict(zip(free, map(float, x_start)))]
         points += [dict(zip(free, map(float, lo + (hi - lo) * rng.uniform(size=len(free))))) for _ in range(starts)]
         task = _FitFromStart(tuple(targets), tuple(free), setup, tuple(fixed.items()), tuple(lo), tuple(hi), 1e-8,
-                             max_nfev)
+                             max_nfev, tuple(extras))
         table_starts = sweep(task, points, model, client=client, workers=workers, progress=progress)
         ok = table_starts[(table_starts["status"] == "ok") & np.isfinite(table_starts.get("cost", np.nan))]
         if len(ok):
             best = ok.loc[ok["cost"].idxmin()]
             x_start = np.clip(np.array([float(best[f"fit_{k}"]) for k in free]), lo, hi)
-    obj = _Objective(model, targets, free, setup, fixed)
+    obj = _Objective(model, targets, free, setup, fixed, extras, dict(zip(free, zip(lo, hi))))
     sol = _local_fit(obj, x_start, lo, hi, tol, max_nfev)
     r, J = obj.evaluate(sol.x)
-    n_obs, n_par = len(targets), len(free)
+    n_obs, n_par = r.size, len(free)
     cost = 0.5 * float(r @ r)
     dof = n_obs - n_par
     chi2 = 2 * cost / dof if dof > 0 else math.nan
@@ -377,8 +501,12 @@ def fit(model: Model, data: Any, free: Sequence[str], bounds: Mapping[str, tuple
     params = dict(zip(free, map(float, sol.x)))
     fitted = model.with_params(**params)
     import pandas as pd
-    table = pd.DataFrame([t.__dict__ for t in targets])
-    table["predicted"] = table["value"] + r * table["sigma"]
+    rows = [dict(t.__dict__) for t in targets]
+    for e in extras:
+        rows += [{"quantity": "extra", "input": e.name, "at": math.nan, "value": float(v), "sigma": float(sg)}
+                 for v, sg in zip(e.targets, e.sigmas)]
+    table = pd.DataFrame(rows, columns=["quantity", "input", "at", "value", "sigma"])
+    table["predicted"] = obj.predicted
     table["residual"] = r
     # the curves over the whole ranges, for plots of the fit
     curves = {}

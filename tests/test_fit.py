@@ -98,3 +98,58 @@ def test_multistart_through_the_sweep_and_the_plot():
     axes = res.plot()
     assert len(axes) == 1 and len(axes[0].lines) > 3
     assert bifur.plot.plot_fit is bifur.plot_fit.plot_fit
+
+
+# -- extra (user-supplied) residuals -----------------------------------------------------------------------------------
+def _rest_voltage(model, params):
+    """A characteristic outside the f-I quantities: the resting potential (a user function)."""
+    return bifur.continue_equilibria(model, "I", (0.0, 1e-9), params=params).x[0, 0]
+
+
+def test_extra_residuals_join_the_fit_with_their_own_scale():
+    from bifur.fit import ExtraResidual
+    truth = morris_lecar("snic")
+    data = synthetic_data(truth, [("rheobase", "current", None)], i_range=ML_SETUP["i_range"])
+    v_rest = _rest_voltage(truth, truth.params)
+    extra = ExtraResidual("V_rest", _rest_voltage, v_rest, sigma=0.5)
+    free = {"gCa": (3.0, 5.0), "gL": (1.0, 3.0)}   # two observations, two unknowns
+    res = fit(truth.with_params(gCa=4.3, gL=1.8), data, list(free), bounds=free, extra=[extra],
+              i_range=ML_SETUP["i_range"])
+    assert res.params["gCa"] == pytest.approx(4.0, rel=1e-5) and res.params["gL"] == pytest.approx(2.0, rel=1e-5)
+    row = res.table[res.table["quantity"] == "extra"].iloc[0]
+    assert row["input"] == "V_rest" and row["sigma"] == 0.5
+    assert row["predicted"] == pytest.approx(v_rest, abs=1e-4)
+    # the scale enters the residual: (prediction - value)/sigma
+    assert res.residuals[-1] == pytest.approx((row["predicted"] - v_rest) / 0.5)
+
+
+def test_extra_residual_differences_match_the_function_and_failures_give_fail_value():
+    from bifur.fit import ExtraResidual
+    m = morris_lecar("snic")
+    quad = ExtraResidual("q", lambda model, p: [p["gCa"] ** 2, p["gCa"] * p["gL"]], [0.0, 0.0], sigma=[1.0, 2.0])
+    v, j = quad.evaluate(m, dict(m.params), ["gCa", "gL"])
+    np.testing.assert_allclose(v, [16.0, 8.0])
+    np.testing.assert_allclose(j, [[8.0, 0.0], [2.0, 4.0]], rtol=1e-6)
+    # one-sided at a bound
+    _, j = quad.evaluate(m, dict(m.params), ["gCa"], bounds={"gCa": (4.0, 5.0)})
+    assert j[0, 0] == pytest.approx(8.0, rel=1e-3)
+    # an exact jacobian replaces the differences
+    exact = ExtraResidual("e", lambda model, p: p["gL"], 0.0, jacobian=lambda model, p, wrt: [[7.0]])
+    assert exact.evaluate(m, dict(m.params), ["gL"])[1][0, 0] == 7.0
+
+    def fails(model, p):
+        raise RuntimeError("no cycle")
+    bad = ExtraResidual("bad", fails, 1.0, sigma=0.1)
+    assert bad.evaluate(m, dict(m.params))[0][0] == pytest.approx(2.0)   # value + 10 sigma
+    with pytest.raises(ValueError):
+        ExtraResidual("s", fails, 1.0, sigma=0.0).sigmas
+    with pytest.raises(ValueError):   # wrong length
+        ExtraResidual("w", lambda model, p: [1.0, 2.0], 1.0).evaluate(m, dict(m.params))
+
+
+def test_a_fit_of_extra_residuals_only():
+    truth = morris_lecar("snic")
+    extra = {"name": "V_rest", "function": _rest_voltage, "value": _rest_voltage(truth, truth.params), "sigma": 1.0}
+    res = fit(truth.with_params(gL=1.7), [], ["gL"], bounds={"gL": (1.0, 3.0)}, extra=[extra])
+    assert res.params["gL"] == pytest.approx(2.0, rel=1e-5)
+    assert res.table["quantity"].tolist() == ["extra"]
