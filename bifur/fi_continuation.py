@@ -3,8 +3,11 @@
 The branch of equilibria through the rest state (and through other equilibria at the top of
 the range), the cycle branches born at their Hopf points, and — when none of those has stable
 cycles, as at a SNIC — a cycle branch seeded from a simulation (or, for a model with a reset,
-from its reset map). Stable firing is where a cycle branch is stable; onset and block are the
-special points that bound the significant stable *windows*.
+from its reset map). Families of cycles that no Hopf point starts (isolas, which coexist with a
+stable rest state) are looked for by a short simulation beside each Hopf point and fold of the
+equilibria where rest is stable and no known branch fires; an isola far from every special point
+of the rest branch can still be missed. Stable firing is where a cycle branch is stable; onset
+and block are the special points that bound the significant stable *windows*.
 
 Rules that keep the answers properties of the model, not of the call:
 
