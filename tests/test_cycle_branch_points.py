@@ -83,9 +83,9 @@ def test_pd_point_survives_save_and_load_and_switches_the_same(rossler, tmp_path
     [pd] = loaded.special("PD")
     for key in ("profile", "mesh", "eigenfunction"):
         np.testing.assert_array_equal(pd.data[key], pd1.data[key])
-    again = continue_cycles(model, pd, "c", (2.5, 3.0))
-    n = min(len(again), 5)
-    np.testing.assert_allclose(again.period[:n], period2.period[:n], rtol=1e-12)
+    again = continue_cycles(model, pd, "c", (2.5, 4.5))   # the same call as the fixture's, from the loaded point
+    assert len(again) >= 5
+    np.testing.assert_allclose(again.period[:5], period2.period[:5], rtol=1e-12)
 
 
 def test_pd_eigenfunction_is_antiperiodic(rossler):

@@ -41,7 +41,9 @@ __all__ = ["CycleProblem", "continue_cycles"]
 
 
 #: Default largest step of a cycle branch, as a fraction of the period or amplitude at its start.
-DS_MAX_FRACTION = 0.05
+DS_MAX_FRACTION = 0.3
+#: Largest relative change of the period in one step (see CycleProblem.step_too_large).
+MAX_PERIOD_CHANGE = 0.05
 
 
 class CycleProblem(Problem):
@@ -192,6 +194,16 @@ class CycleProblem(Problem):
             return np.full(self.n, np.nan + 0j)
         mu = np.linalg.eigvals(M)
         return mu[np.argsort(-np.abs(mu), kind="stable")]
+
+    def step_too_large(self, previous: dict, record: dict) -> bool:
+        """A step may change the period by at most :data:`MAX_PERIOD_CHANGE` of itself: where the
+        period moves fast (canard explosions, the approach to a SNIC or a homoclinic orbit) steps
+        stay short whatever the largest arclength step allows."""
+        try:
+            T0, T1 = float(previous["period"]), float(record["period"])
+        except (KeyError, TypeError):
+            return False
+        return math.isfinite(T0) and math.isfinite(T1) and abs(T1 - T0) > MAX_PERIOD_CHANGE * min(T0, T1)
 
     def loop_signature(self, z: np.ndarray, record: dict) -> np.ndarray | None:
         """(parameter, period, amplitude, max and min of every state): independent of the phase

@@ -196,6 +196,9 @@ def _direction(run: _Run, start: Point, sign: float, n_done: int, out: list[Poin
             extra, status = _to_bound(run, prev, z_new, w)
             return out + extra, status
         rec = problem.record(z_new)
+        if ds > 4.0 * st.ds_min and problem.step_too_large(prev.record, rec):
+            ds *= st.shrink  # the problem's own measure of change (e.g. a cycle's period) moved too much
+            continue
         pt = Point(z_new, tau, rec, problem.test_functions(z_new, tau, rec, sol))
         between = run.between(prev, pt, w)
         outside = [e for e in between if not lo <= e.z[-1] <= hi]

@@ -195,6 +195,11 @@ class Problem:
     #: Stop when the branch returns to its start (disable when points live on changing meshes).
     closed_loop_check: bool = True
 
+    def step_too_large(self, previous: dict, record: dict) -> bool:
+        """Whether an accepted step changed a quantity the arclength does not see well by more than
+        the problem allows (the step is then retried shorter). Default: never."""
+        return False
+
     def loop_signature(self, z: np.ndarray, record: dict) -> np.ndarray | None:
         """Coordinates of a point that do not depend on its discretisation (mesh, phase), for
         problems whose unknowns do (``closed_loop_check`` False): the engine recognises a closed
