@@ -109,8 +109,8 @@ def firing_map(model: Model, input1: tuple[str, tuple[float, float]] = ("I", (0.
     >>> from bifur.models import morris_lecar
     >>> fm = firing_map(morris_lecar("snic"), ("I", (20.0, 120.0)), ("G", (0.0, 1.0)), rows=3, rate_points=5,
     ...                 snic=False, homoclinic=False)
-    >>> fm.region_at(30.0, 0.0), fm.region_at(60.0, 0.0), fm.region_at(115.0, 0.0)
-    ('rest', 'tonic', 'block')
+    >>> fm.region_at(30.0, 0.0), fm.region_at(60.0, 0.0), fm.region_at(115.0, 0.0), fm.region_at(118.0, 0.0)
+    ('rest', 'tonic', 'bistable', 'block')
     >>> sorted({b.kind for b in fm.boundaries}) >= ['H', 'LP']
     True
     """

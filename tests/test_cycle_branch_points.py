@@ -318,3 +318,16 @@ def test_isola_of_cycles_closes_once_and_its_folds_bound_firing_in_simulation():
         x0 = dict(zip(hh.state_names, cycles.orbit(j).x[0]))
         spikes = bifur.simulate(hh, 3000.0, params={"gK": 54.0, "I": current}, x0=x0).spike_times
         assert (len(spikes) > 0 and spikes[-1] > 2900.0) == fires, (current, len(spikes))
+
+
+def test_find_cycle_near_a_period_doubling_returns_the_fundamental_period():
+    """At c = 2.8, just before the first PD (2.8324), the simulated transient alternates (multiplier
+    -0.98): successive returns to the section differ, so the simulation sees twice the period. The
+    converged orbit is then two turns of one orbit; find_cycle must return the orbit itself."""
+    model = rossler_model(c=2.8)
+    cyc = bifur.find_cycle(model, x0=[1.0, 0.0, 0.0])
+    p = {**ROSSLER_PARAMS, "c": 2.8}
+    assert _closes_under_simulation(rossler_rhs, p, cyc.x[0], cyc.period) < 1e-6
+    assert 5.0 < cyc.period < 6.5 and cyc.multipliers[1].real == pytest.approx(-0.978, abs=0.01)
+    [pd] = continue_cycles(model, cyc, "c", (2.5, 3.0)).special("PD")
+    assert pd.param == pytest.approx(AUTO07P["rossler"]["PD"][0], rel=AUTO07P["rossler"]["PD_tol"])

@@ -140,6 +140,32 @@ def find_cycle(model: Model, params: Mapping[str, float] | None = None, x0=None,
                                  "(it settled on an equilibrium or did not repeat): try other params or x0"))
     T0, xa = found
     basis = Basis(ncol)
+    pb, z = _converge(model, cm, pars, p, T0, xa, ntst, basis, rtol)
+    for k in (2, 3):  # near a period doubling the transient alternates: the simulation may see 2T
+        if _repeats(z[:pb.nx].reshape(pb.P, pb.n), pb.mesh, basis, k):
+            X = z[:pb.nx].reshape(pb.P, pb.n)
+            pb, z = _converge(model, cm, pars, p, float(z[pb.nx]) / k, X[0].copy(), ntst, basis, rtol)
+            break
+    rec = pb.record(z)
+    return Cycle(model, pars, rec["period"], pb.mesh.copy(), rec["profile"], ncol, rec["multipliers"],
+                 rec["precision"], rec["stable"])
+
+
+def _repeats(X: np.ndarray, mesh: np.ndarray, basis: Basis, k: int, tol: float = 1e-6) -> bool:
+    """Whether the orbit is traversed k times in one period (x(s + 1/k) = x(s) for all s)."""
+    M = 240 * k
+    s = np.arange(M) / M
+    x = evaluate(X, mesh, basis, s)
+    scale = np.abs(x).max(axis=0) + 1e-300
+    shifted = np.roll(x, -M // k, axis=0)
+    return bool(np.max(np.abs(shifted - x) / scale) < tol)
+
+
+def _converge(model: Model, cm, pars: dict, p: np.ndarray, T0: float, xa: np.ndarray, ntst: int, basis: Basis,
+              rtol: float) -> tuple[CycleProblem, np.ndarray]:
+    """The collocation orbit of period ~T0 through ~xa: one period simulated, the mesh adapted to it,
+    Newton at fixed parameters with two more mesh adaptations."""
+    ncol = basis.m
     K = 400 * ncol
     one = simulate(model, T0, params=pars, x0=xa, rtol=rtol, atol=rtol * 1e-2, dt=T0 / K, throw=True)
     fine_x = one.x[:K + 1] if one.x.shape[0] >= K + 1 else np.vstack([one.x, one.x[-1:]])[:K + 1]
@@ -164,6 +190,4 @@ def find_cycle(model: Model, params: Mapping[str, float] | None = None, x0=None,
         pb.set_mesh(new)
         pb.set_reference(Xn)
         z = np.concatenate([Xn.reshape(-1), z[pb.nx:]])
-    rec = pb.record(z)
-    return Cycle(model, pars, rec["period"], pb.mesh.copy(), rec["profile"], ncol, rec["multipliers"],
-                 rec["precision"], rec["stable"])
+    return pb, z

@@ -374,10 +374,10 @@ def continue_homoclinic(model: Model, start, param: str, p_range: tuple[float, f
     >>> ml = morris_lecar("snic")
     >>> lp = bifur.continue_equilibria(ml, "I", (-20.0, 150.0)).special("LP")[0]
     >>> folds = bifur.classify_snic(bifur.continue_bifurcation(ml, lp, "phi", (0.05, 0.3)))
-    >>> hom = continue_homoclinic(ml, folds.special("SNL")[0], "phi", (0.05, 0.4), error_points=0)
-    >>> i = int(np.argmin(abs(hom["phi"] - 0.3)))
-    >>> int(hom["bottleneck"][i]), round(float(hom["I"][i]), 2)
-    (1, 35.1)
+    >>> hom = continue_homoclinic(ml, folds.special("SNL")[0], "phi", (0.05, 0.4), error_points=0, at=[0.3])
+    >>> [i] = hom.at(0.3)
+    >>> int(hom["bottleneck"][i]), round(float(hom["I"][i]), 1)   # f-I at phi = 0.3: onset HOM at I = 14.703
+    (1, 14.7)
     """
     check_autonomous(model)
     model.check_param(param)

@@ -279,8 +279,8 @@ def classify_snic(curve: BifurcationCurve, *, tol: float = 1e-7, offset: float =
     >>> lp = bifur.continue_equilibria(ml, "I", (-20.0, 150.0)).special("LP")[0]
     >>> folds = classify_snic(bifur.continue_bifurcation(ml, lp, "phi", (0.05, 0.3)))
     >>> [snl] = folds.special("SNL")
-    >>> round(snl.param, 5)
-    0.17856
+    >>> round(snl.param, 5)   # checked by simulation either side in tests/test_snic_homoclinic.py
+    0.19423
     """
     if not isinstance(curve, BifurcationCurve) or curve.curve_kind != "LP":
         raise ValueError("classify_snic needs a fold curve ('LP') from bifur.continue_bifurcation")
