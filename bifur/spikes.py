@@ -6,7 +6,8 @@ neighbouring minima — is at least a tenth of the voltage range covered by the 
 interval analysed (or an explicit ``min_prominence``). A fixed threshold (0 mV, say) misses
 the spikes of a neuron close to depolarization block, whose peaks no longer reach it;
 prominence relative to the trajectory's own range does not, and it ignores the small
-oscillations that follow an isolated action potential.
+oscillations that follow an isolated action potential. Extrema smaller than ``NOISE_FLOOR`` of
+the voltage's magnitude are integration noise around a resting state, never spikes.
 
 Firing *rates* need one more decision: a neuron settling to rest through damped
 oscillations has maxima too. Over a window, when the largest prominence in its last quarter
@@ -35,6 +36,9 @@ __all__ = ["spike_times", "prominences", "settling", "window_rate", "isi_rate", 
 
 #: Smallest prominence of a spike, as a fraction of the voltage range of the interval analysed.
 REL_PROMINENCE = 0.1
+#: ... and never below this fraction of the voltage's magnitude (1 + max |V|): at rest the
+#: integrator's error leaves extrema of ~rtol |V|, which are not spikes, however small the range.
+NOISE_FLOOR = 1e-4
 
 
 def prominences(ev: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -68,7 +72,7 @@ def _spikes(ev: np.ndarray, min_prominence: float | None) -> tuple[np.ndarray, n
     if min_prominence is None:
         span = float(np.ptp(ev[:, 1])) if ev.size else 0.0
         scale = float(np.max(np.abs(ev[:, 1]))) if ev.size else 0.0
-        min_prominence = max(REL_PROMINENCE * span, 1e-9 * (1.0 + scale))
+        min_prominence = max(REL_PROMINENCE * span, NOISE_FLOOR * (1.0 + scale))
     keep = prom >= min_prominence
     return ev[idx[keep], 0].copy(), prom[keep]
 

@@ -85,3 +85,15 @@ def test_spikes_do_not_depend_on_a_threshold():
     tr = simulate(hodgkin_huxley(), 1200.0, params={"I": 154.0})
     assert tr.rate_hz(900.0) > 100.0
     assert simulate(hodgkin_huxley(), 1200.0, params={"I": 154.0}, threshold=0.0).rate_hz(900.0) == 0.0
+
+
+def test_integration_noise_at_rest_is_not_firing():
+    """Morris-Lecar (snic set) at phi = 0.385, I = 60: two spikes, then the trajectory settles on
+    the stable depolarized equilibrium; the integrator's error leaves extrema of ~1e-6 mV there,
+    whose prominence is the whole (tiny) range of the window after the transient. They are not
+    spikes: the rate is 0 (it was 92.8 Hz), and the state is the stable equilibrium."""
+    ml = morris_lecar("snic")
+    tr = simulate(ml, 3000.0, params={"phi": 0.385, "I": 60.0})
+    [eq] = [e for e in bifur.find_equilibria(ml, params={"phi": 0.385, "I": 60.0}) if e.stable]
+    np.testing.assert_allclose(tr.final_state, eq.x, atol=1e-5)
+    assert tr.rate_hz(t_from=1000.0) == 0.0 and tr.spike_times.size == 2
