@@ -57,6 +57,17 @@ def test_lpc_curve_ends_at_the_generalized_hopf_point_of_the_hopf_curve(hh_point
     assert gh_end.param == pytest.approx(gh.param, rel=1e-8)
     assert gh_end.params["I"] == pytest.approx(gh.params["I"], rel=1e-8)
     assert "generalized Hopf" in curve.status.message
+    # the cusp of cycles near (I, gK) = (82.61, 52.32): one-parameter f-I curves see no fold there just
+    # below it in gK and a pair of folds just above it (born at the cusp)
+    cpc = min(curve.special("CPC"), key=lambda sp: abs(sp.params["I"] - 82.6))
+    I_c, g_c = cpc.params["I"], cpc.param
+    assert I_c == pytest.approx(82.61, abs=0.05) and g_c == pytest.approx(52.32, abs=0.01)
+
+    def folds_near(gK):
+        fi = bifur.fi_curve(hh.with_params(gK=gK), "I", (0.0, 200.0))
+        return [sp.param for br in fi.cycles for sp in br.special("LPC") if abs(sp.param - I_c) < 5.0]
+
+    assert folds_near(g_c - 0.07) == [] and len(folds_near(g_c + 0.08)) == 2
 
 
 def test_pd_curve_of_rossler(tmp_path):
