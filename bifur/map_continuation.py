@@ -38,6 +38,7 @@ from .continuation.homoclinic import continue_homoclinic
 from .continuation.snic import classify_snic
 from .errors import BifurError, BranchWarning, ModelError
 from .ficurve import FICurve
+from .fi_continuation import stable_segments
 from .firingmap import Boundary, FiringMap
 from .model import Model
 from .neuro import fi_curve, with_conductance_input
@@ -170,27 +171,12 @@ def _row(model: Model, p1: str, lo: float, hi: float, pars: dict, rate_grid: np.
     return fi
 
 
-def _stable_runs(br: Branch) -> list[tuple[int, int]]:
-    out, start = [], None
-    for i, s in enumerate(br.stable):
-        if s and start is None:
-            start = i
-        if not s and start is not None:
-            out.append((start, i - 1))
-            start = None
-    if start is not None:
-        out.append((start, len(br) - 1))
-    # at a located special point (fold, Hopf) the stability flag is borderline: it closes the run
-    special = {sp.index for sp in br.special_points}
-    return [(i - 1 if i - 1 in special else i, j + 1 if j + 1 in special else j) for i, j in out]
-
-
 def _equilibrium_runs(fi: FICurve, vname: str) -> list[tuple[np.ndarray, np.ndarray]]:
     """(p1, V) of every run of stable equilibria on the row, sorted in p1."""
     out = []
     for br in fi.equilibria:
         V = br[vname]
-        for i, j in _stable_runs(br):
+        for i, j in stable_segments(br):
             p, v = br.param[i:j + 1], V[i:j + 1]
             order = np.argsort(p, kind="stable")
             out.append((p[order], v[order]))

@@ -220,9 +220,9 @@ def _start(req: CurveRequest, problem: CurveProblem, z0: np.ndarray) -> np.ndarr
     return z
 
 
-def _run(req: CurveRequest, problem: CurveProblem, z0: np.ndarray, arrays: Sequence[str]) -> BifurcationCurve:
-    """Continue the curve and assemble its record."""
-    z0 = _start(req, problem, z0)
+def follow_curve(req: CurveRequest, problem: CurveProblem, z0: np.ndarray):
+    """Run the engine along the curve from the converged z0 (the problem's default largest step
+    unless the settings give one); the problem's own diagnostics join the raw branch's."""
     settings = req.settings or ContinuationSettings()
     if settings.ds_max is None:
         settings = settings.with_(ds_max=problem.default_ds_max())
@@ -230,6 +230,12 @@ def _run(req: CurveRequest, problem: CurveProblem, z0: np.ndarray, arrays: Seque
     raw = continuation(problem, z0, req.p2_range, settings, req.progress,
                        label=f"{req.point.kind} curve in ({req.param1}, {req.param2})", at=req.at)
     raw.diagnostics.extend(problem.diagnostics)
+    return raw
+
+
+def _run(req: CurveRequest, problem: CurveProblem, z0: np.ndarray, arrays: Sequence[str]) -> BifurcationCurve:
+    """Continue the curve and assemble its record."""
+    raw = follow_curve(req, problem, _start(req, problem, z0))
     recs = [pt.record for pt in raw.points]
     data = {"param1": np.array([pt.z[-2] for pt in raw.points]),
             "eigenvalues": np.array([r["eigenvalues"] for r in recs]),

@@ -40,16 +40,15 @@ from .._mesh import Basis, adapt_mesh, node_times
 from ..branch import Branch, SpecialPoint
 from ..curves import BifurcationCurve
 from ..errors import ModelError, SolverError, Status, StatusCode
-from .codim2 import CurveRequest, register_curve_builder
+from .codim2 import CurveRequest, follow_curve, register_curve_builder
 from .codim2_cycle_base import CycleCurveProblem
 from .codim2_lpc import LPCCurveProblem
 from .codim2_ns import NSCurveProblem
 from .codim2_pd import PDCurveProblem
 from .cycle_bordered import eigenfunction
 from .cycles import CycleProblem
-from .engine import continuation, correct_at_fixed_param
+from .engine import correct_at_fixed_param
 from .report import raw_to_branch
-from .settings import ContinuationSettings
 
 __all__ = ["lpc_curve", "pd_curve", "ns_curve", "start_orbit", "DEFAULT_NTST"]
 
@@ -108,14 +107,7 @@ def converge(req: CurveRequest, problem: CycleCurveProblem, z0: np.ndarray) -> n
 
 def run_curve(req: CurveRequest, problem: CycleCurveProblem, z0: np.ndarray, extras: tuple[str, ...]) -> Branch:
     """Continue a curve of cycle bifurcations and assemble its record."""
-    z0 = converge(req, problem, z0)
-    settings = req.settings or ContinuationSettings()
-    if settings.ds_max is None:
-        settings = settings.with_(ds_max=problem.default_ds_max())
-    problem.settings = settings
-    raw = continuation(problem, z0, req.p2_range, settings, req.progress,
-                       label=f"{req.point.kind} curve in ({req.param1}, {req.param2})", at=req.at)
-    raw.diagnostics.extend(problem.diagnostics)
+    raw = follow_curve(req, problem, converge(req, problem, z0))
     recs = [pt.record for pt in raw.points]
     data = {"param1": np.array([pt.z[-2] for pt in raw.points])}
     data.update({k: np.array([r[k] for r in recs]) for k in _ARRAYS})
