@@ -23,7 +23,7 @@ from . import _checks, _messages, _model_calls as mc
 from .errors import ModelError
 from .model import Model
 
-__all__ = ["CompiledModel", "MODEL_FUNCTIONS", "PUBLIC_FUNCTIONS", "KERNEL_MODULES"]
+__all__ = ["CompiledModel", "MODEL_FUNCTIONS", "PUBLIC_FUNCTIONS", "KERNEL_MODULES", "FORM_FUNCTIONS"]
 
 #: Modules whose ``__kernels__`` (names of model-independent kernels taking model functions'
 #: addresses as their leading arguments) a compiled model can bind.
@@ -37,6 +37,16 @@ MODEL_FUNCTIONS: dict[str, str] = {
     "d2_into": "xpuvo", "d3_into": "xpuvwo", "reset_g": "xp", "reset_dg_into": "xpo",
     "reset_apply_into": "xpo", "reset_jac_into": "xpJ", "reset_dgdp_into": "xpg", "reset_dRdp_into": "xpP",
     "var_rhs_t_into": "tYpY"}
+
+#: Autonomous forms computed by the time-dependent functions at t = 0: bifur's kernels and the public
+#: ``rhs``/``jac`` call ``rhs_t_into``/``jac_t_into``, so a model compiles each body once (the
+#: autonomous C functions exist, e.g. for :meth:`CompiledModel.address`, but nothing needs them).
+_AUTONOMOUS = {"rhs_into": "rhs_t_into", "jac_into": "jac_t_into"}
+
+#: Generated functions kept in a second module, generated on first use: the directional forms D²f and D³f
+#: (normal forms, codimension-two curves). Differentiating and simplifying them is about half the cost of
+#: generating a model's code, and most computations never call them.
+FORM_FUNCTIONS = ("d2_into", "d3_into")
 
 #: Functions returning a float64 (the others return nothing and write their last argument).
 REAL_FUNCTIONS = ("reset_g",)
@@ -107,7 +117,8 @@ class CompiledModel:
     ((2, 2), (2, 4))
     """
 
-    def __init__(self, model: Model, backend: str, module: Any, seconds: float):
+    def __init__(self, model: Model, backend: str, module: Any, seconds: float,
+                 forms: Callable[[], Any] | None = None):
         self.model = model
         self.backend = backend
         self.module = module
@@ -115,6 +126,7 @@ class CompiledModel:
         #: Seconds spent generating/importing the module in this process (0 if it was in memory).
         self.load_seconds = seconds
         self.has_reset = bool(module.HAS_RESET)
+        self._load_forms = forms  # the generated module of FORM_FUNCTIONS, made on first use
         self._lock = threading.Lock()
         # compiled C-callable functions live with the module (one per model and process)
         self._cfuncs: dict[str, Any] = module.__dict__.setdefault("__bifur_cfuncs__", {})
@@ -123,6 +135,14 @@ class CompiledModel:
             setattr(self, name, self._checked(name, sig))
 
     # -- compiled functions -----------------------------------------------------------
+    def _module_of(self, name: str) -> Any:
+        """The generated module holding function ``name`` (a generated or public name)."""
+        if name.removesuffix("_into") + "_into" not in FORM_FUNCTIONS:
+            return self.module
+        if self._load_forms is None:
+            raise ModelError(f"model {self.model.name!r} was compiled without its directional forms")
+        return self._load_forms()
+
     def address(self, name: str) -> int:
         """Address of the C-callable form of the generated function ``name`` (numba backend).
 
@@ -140,7 +160,8 @@ class CompiledModel:
                 from numba import cfunc, types
                 args = [types.float64 if k == "t" else types.voidptr for k in MODEL_FUNCTIONS[name]]
                 sig = (types.float64 if name in REAL_FUNCTIONS else types.void)(*args)
-                cf = cfunc(sig, cache=bool(self.module.CACHE), error_model="numpy")(getattr(self.module, f"_c_{name}"))
+                adapter = getattr(self._module_of(name), f"_c_{name}")
+                cf = cfunc(sig, cache=bool(self.module.CACHE), error_model="numpy")(adapter)
                 self._cfuncs[name] = cf
             return cf.address
 
@@ -184,9 +205,9 @@ class CompiledModel:
                 raise ModelError(f"no model function named {name!r}")
             _, target, out = PUBLIC_FUNCTIONS[name]
             if self.backend != "numba":
-                fn = getattr(self.module, name)
+                fn = getattr(self._module_of(name), name)
             else:
-                py = getattr(self.module, target).py_func
+                py = getattr(self._module_of(target), target).py_func
                 if out is None or out == "real":
                     fn = py
                 else:
@@ -197,17 +218,20 @@ class CompiledModel:
     def _build(self, name: str) -> Callable:
         _, target, out = PUBLIC_FUNCTIONS[name]
         if self.backend != "numba":
-            return getattr(self.module, name)
+            return getattr(self._module_of(name), name)
+        lead: tuple[float, ...] = ()
+        if target in _AUTONOMOUS:  # one compiled function serves both forms: t = 0 for the autonomous one
+            target, lead = _AUTONOMOUS[target], (0.0,)
         with _messages.compiling(f"{self.model.name} ({_messages.STAGES.get(name, name)})"):
             addr = self.address(target)
         if out is None:
-            return functools.partial(mc.invoke, addr)
+            return functools.partial(mc.invoke, addr, *lead)
         if out == "real":
-            return functools.partial(mc.invoke_real, addr)
+            return functools.partial(mc.invoke_real, addr, *lead)
         shape = array_shape(out, self.n_states, self.n_params)
         if len(shape) == 1:
-            return functools.partial(mc.vector_result, addr, shape[0])
-        return functools.partial(mc.matrix_result, addr, shape[0], shape[1])
+            return functools.partial(mc.vector_result, addr, shape[0], *lead)
+        return functools.partial(mc.matrix_result, addr, shape[0], shape[1], *lead)
 
     def _checked(self, name: str, sig: str) -> Callable:
         """Function ``name`` behind a check of every argument's shape (numba does not check bounds)."""
@@ -277,7 +301,7 @@ class CompiledModel:
 
     @property
     def source(self) -> str:
-        """The generated Python source."""
+        """The generated Python source (all but the directional forms, which live in a second module)."""
         return self.module.__bifur_source__
 
     def __repr__(self) -> str:

@@ -24,7 +24,7 @@ MAX_NEW_EQUILIBRIA = 64
 MAX_BOX_SEEDS = 4096
 #: Iterations of one deflated Newton run.
 DEFLATION_ITERATIONS = 50
-_SOBOL_SEED = 20150701
+_SHIFT_SEED = 20150701
 
 
 @dataclass(frozen=True)
@@ -181,15 +181,35 @@ def search_box(model: Model, box: Mapping[str, tuple[float, float]] | None = Non
     return np.array([a for a, _ in pairs]), np.array([b for _, b in pairs])
 
 
+def _primes(d: int) -> list[int]:
+    """The first d primes."""
+    out: list[int] = []
+    k = 2
+    while len(out) < d:
+        if all(k % q for q in out if q * q <= k):
+            out.append(k)
+        k += 1
+    return out
+
+
 @functools.lru_cache(maxsize=32)
 def _unit_points(d: int, n: int) -> np.ndarray:
-    """The first n points of a scrambled Sobol sequence in [0, 1)^d (fixed seed: reproducible)."""
-    from scipy.stats import qmc  # imported here: scipy.stats takes ~1 s to import
-    try:
-        engine = qmc.Sobol(d, scramble=True, rng=np.random.default_rng(_SOBOL_SEED))
-    except TypeError:  # scipy < 1.15 calls the generator ``seed``
-        engine = qmc.Sobol(d, scramble=True, seed=np.random.default_rng(_SOBOL_SEED))
-    u = engine.random_base2(max(0, n - 1).bit_length())[:n]
+    """The first n points of a randomly shifted Halton sequence in [0, 1)^d (fixed seed: reproducible).
+
+    Coordinate j is the radical inverse of 1, 2, ..., n in the j-th prime base, shifted modulo 1 by a
+    fixed random offset (Cranley-Patterson rotation, so that no point sits on the box's corner or
+    centre planes). Written here rather than taken from ``scipy.stats.qmc``: importing scipy.stats
+    costs about half a second, more than the whole search on a small model.
+    """
+    u = np.zeros((n, d))
+    idx = np.arange(1, n + 1)
+    for j, base in enumerate(_primes(d)):
+        k, scale = idx.copy(), 1.0
+        while np.any(k):
+            scale /= base
+            u[:, j] += (k % base) * scale
+            k //= base
+    u = (u + np.random.default_rng(_SHIFT_SEED).random(d)) % 1.0
     u.setflags(write=False)
     return u
 
@@ -236,7 +256,7 @@ def find_equilibria(model: Model, params: Mapping[str, float] | None = None,
        of a simulation, and any ``seeds`` given. Every root reached is kept, inside the box or not
        (as before this search existed).
     2. Deflated Newton (Farrell, Birkisson & Funke, SIAM J. Sci. Comput. 37:A2026, 2015) from the
-       same seeds, then from ``box_seeds`` points of a scrambled Sobol sequence (fixed seed, so
+       same seeds, then from ``box_seeds`` points of a shifted Halton sequence (fixed seed, so
        results are reproducible) spread over the box. Newton's method is applied to M(x) f(x),
        where M = prod (1/|(x - r)/s|² + 1) over the roots r found so far has a pole at each of
        them: the iteration is pushed away from known roots and converges to new ones (s is a tenth

@@ -38,9 +38,9 @@ SEARCH_REACH = 10.0
 
 
 @njit(error_model="numpy")
-def _residual_norm(rhs_into, x, p, iv, f, out):
+def _residual_norm(rhs_t_into, x, p, iv, f, out):
     """f = rhs without the clamped equation iv (none if iv < 0); returns |f|."""
-    call(rhs_into, x, p, out)
+    call(rhs_t_into, 0.0, x, p, out)
     s = 0.0
     k = 0
     for i in range(x.size):
@@ -52,7 +52,7 @@ def _residual_norm(rhs_into, x, p, iv, f, out):
 
 
 @cached_njit(error_model="numpy")
-def damped_newton(rhs_into, jac_into, x, p, iv, tol, max_iter):
+def damped_newton(rhs_t_into, jac_t_into, x, p, iv, tol, max_iter):
     """Damped Newton (backtracking line search on |f|) with the compiled Jacobian, updating x in
     place. With iv >= 0, state iv is held and its equation dropped. Returns True on convergence;
     a non-finite or non-decreasing iterate is a failure."""
@@ -66,11 +66,11 @@ def damped_newton(rhs_into, jac_into, x, p, iv, tol, max_iter):
     dx = np.empty(nr)
     xt = np.empty(n)
     ft = np.empty(nr)
-    norm = _residual_norm(rhs_into, x, p, iv, f, out)
+    norm = _residual_norm(rhs_t_into, x, p, iv, f, out)
     for _ in range(max_iter):
         if not math.isfinite(norm):
             return False
-        call(jac_into, x, p, Jf)
+        call(jac_t_into, 0.0, x, p, Jf)
         a = 0
         for i in range(n):
             if i == iv:
@@ -98,7 +98,7 @@ def damped_newton(rhs_into, jac_into, x, p, iv, tol, max_iter):
                 if i != iv:
                     xt[i] += lam * dx[a]
                     a += 1
-            nt = _residual_norm(rhs_into, xt, p, iv, ft, out)
+            nt = _residual_norm(rhs_t_into, xt, p, iv, ft, out)
             if math.isfinite(nt) and (nt <= (1 - 1e-4 * lam) * norm or lam < 1e-3):
                 accepted = True
                 break
@@ -128,7 +128,7 @@ def damped_newton(rhs_into, jac_into, x, p, iv, tol, max_iter):
 
 
 @cached_njit(error_model="numpy")
-def clamp_scan(rhs_into, jac_into, grid, iv, init, p, tol, max_iter, states, resid):
+def clamp_scan(rhs_t_into, jac_t_into, grid, iv, init, p, tol, max_iter, states, resid):
     """For every voltage in ``grid``: clamp state iv there and solve the other equations, starting
     from the previous solution (or from ``init`` if that fails). Fills ``states`` (len(grid), n) and
     ``resid`` (the voltage equation's right-hand side); NaN where Newton fails."""
@@ -142,11 +142,11 @@ def clamp_scan(rhs_into, jac_into, grid, iv, init, p, tol, max_iter, states, res
             for i in range(n):
                 x[i] = guess[i] if attempt == 0 else init[i]
             x[iv] = grid[k]
-            ok = True if n == 1 else damped_newton(rhs_into, jac_into, x, p, iv, tol, max_iter)
+            ok = True if n == 1 else damped_newton(rhs_t_into, jac_t_into, x, p, iv, tol, max_iter)
             if ok:
                 break
         if ok:
-            call(rhs_into, x, p, out)
+            call(rhs_t_into, 0.0, x, p, out)
             for i in range(n):
                 states[k, i] = x[i]
                 guess[i] = x[i]
@@ -193,7 +193,7 @@ def _outside(x, lo, hi, reach):
 
 
 @njit(error_model="numpy")
-def _deflated_newton(rhs_into, jac_into, x, p, roots, radius, nroots, lo, hi, max_iter):
+def _deflated_newton(rhs_t_into, jac_t_into, x, p, roots, radius, nroots, lo, hi, max_iter):
     """Newton's method on G(x) = M(x) f(x), M deflating the known roots, updating x in place.
     Returns True once the undeflated Newton step is below 1e-6 of the deflation unit in every
     state (x is then next to a root of f, to be polished); False on a singular Jacobian, a
@@ -218,9 +218,9 @@ def _deflated_newton(rhs_into, jac_into, x, p, roots, radius, nroots, lo, hi, ma
     d = np.empty(n)
     g = np.empty(n)
     xt = np.empty(n)
-    call(rhs_into, x, p, f)
+    call(rhs_t_into, 0.0, x, p, f)
     for _ in range(max_iter):
-        call(jac_into, x, p, J)
+        call(jac_t_into, 0.0, x, p, J)
         for j in range(n):
             if not math.isfinite(f[j]):
                 return False
@@ -249,7 +249,7 @@ def _deflated_newton(rhs_into, jac_into, x, p, roots, radius, nroots, lo, hi, ma
             for j in range(n):
                 xt[j] = x[j] + lam * d[j]
             if not _outside(xt, lo, hi, SEARCH_REACH):
-                call(rhs_into, xt, p, f)
+                call(rhs_t_into, 0.0, xt, p, f)
                 finite = True
                 for j in range(n):
                     finite = finite and math.isfinite(f[j])
@@ -304,7 +304,7 @@ def _add_root(roots, radius, k, lo, hi):
 
 
 @cached_njit(error_model="numpy")
-def deflated_search(rhs_into, jac_into, seeds, p, lo, hi, roots, nroots, max_iter):
+def deflated_search(rhs_t_into, jac_t_into, seeds, p, lo, hi, roots, nroots, max_iter):
     """Deflated Newton from every row of ``seeds`` (m x n), in order. The first ``nroots`` rows
     of ``roots`` (capacity x n) are known roots; every new root is polished by damped Newton on f
     (tolerance 1e-11) and, if it is new and inside the box [lo, hi], appended, and the search
@@ -320,9 +320,9 @@ def deflated_search(rhs_into, jac_into, seeds, p, lo, hi, roots, nroots, max_ite
         while nroots < roots.shape[0]:
             for j in range(n):
                 x[j] = seeds[k, j]
-            if not _deflated_newton(rhs_into, jac_into, x, p, roots, radius, nroots, lo, hi, max_iter):
+            if not _deflated_newton(rhs_t_into, jac_t_into, x, p, roots, radius, nroots, lo, hi, max_iter):
                 break
-            if not damped_newton(rhs_into, jac_into, x, p, -1, 1e-11, 50):
+            if not damped_newton(rhs_t_into, jac_t_into, x, p, -1, 1e-11, 50):
                 break
             if _known(x, roots, nroots, lo, hi) or not _in_box(x, lo, hi):
                 break

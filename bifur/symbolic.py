@@ -11,7 +11,7 @@
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
 
 import sympy
 from sympy.core.function import ArgumentIndexError
@@ -136,18 +136,31 @@ def remove_singularities(expr: sympy.Expr, states: list[sympy.Symbol]) -> sympy.
     return expr.replace(lambda e: e.is_Mul, lambda e: _rewrite_mul(e, st))
 
 
-@dataclass(frozen=True)
 class DerivativeForms:
-    """Symbolic right-hand side and derivatives (lists in row-major order)."""
+    """Symbolic right-hand side and derivatives (lists in row-major order). The directional forms
+    ``d2`` and ``d3`` are differentiated on first access: most computations never need them."""
 
-    f: list[sympy.Expr]
-    jac: list[list[sympy.Expr]]
-    dfdp: list[list[sympy.Expr]]
-    d2: list[sympy.Expr]
-    d3: list[sympy.Expr]
-    u: list[sympy.Symbol]
-    v: list[sympy.Symbol]
-    w: list[sympy.Symbol]
+    def __init__(self, f: list[sympy.Expr], xs: list[sympy.Symbol], ps: list[sympy.Symbol]):
+        n = len(xs)
+        self.f, self.xs = f, xs
+        # direction vectors get '_'-prefixed names, which no model name can have
+        self.u = [sym(f"_u{i}") for i in range(n)]
+        self.v = [sym(f"_v{i}") for i in range(n)]
+        self.w = [sym(f"_w{i}") for i in range(n)]
+        self.jac = [[fi.diff(x) for x in xs] for fi in f]
+        self.dfdp = [[fi.diff(p) for p in ps] for fi in f]
+
+    @functools.cached_property
+    def d2(self) -> list[sympy.Expr]:
+        """D²f[u, v]."""
+        n = len(self.xs)
+        du = [sympy.Add(*[self.jac[i][j] * self.u[j] for j in range(n)]) for i in range(n)]
+        return _directional(du, self.xs, self.v)
+
+    @functools.cached_property
+    def d3(self) -> list[sympy.Expr]:
+        """D³f[u, v, w]."""
+        return _directional(self.d2, self.xs, self.w)
 
 
 def _directional(exprs: list[sympy.Expr], xs: list[sympy.Symbol], dirs: list[sympy.Symbol]) -> list[sympy.Expr]:
@@ -165,14 +178,4 @@ def derivative_forms(f: list[sympy.Expr], xs: list[sympy.Symbol], ps: list[sympy
     >>> forms.jac, forms.d2
     ([[-2*x]], [-2*_u0*_v0])
     """
-    n = len(xs)
-    # direction vectors get '_'-prefixed names, which no model name can have
-    u = [sym(f"_u{i}") for i in range(n)]
-    v = [sym(f"_v{i}") for i in range(n)]
-    w = [sym(f"_w{i}") for i in range(n)]
-    jac = [[fi.diff(x) for x in xs] for fi in f]
-    dfdp = [[fi.diff(p) for p in ps] for fi in f]
-    du = [sympy.Add(*[jac[i][j] * u[j] for j in range(n)]) for i in range(n)]
-    d2 = _directional(du, xs, v)
-    d3 = _directional(d2, xs, w)
-    return DerivativeForms(f, jac, dfdp, d2, d3, u, v, w)
+    return DerivativeForms(f, xs, ps)

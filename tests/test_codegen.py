@@ -126,7 +126,7 @@ def test_param_vector_order_and_overrides():
 
 def test_compiled_code_is_cached_on_disk_across_processes(tmp_path):
     code = ("from bifur.models import fitzhugh_nagumo; cm = fitzhugh_nagumo().compile(); "
-            "cm.rhs(cm.init_vector(), cm.param_vector()); print(int(cm.loaded_from_cache('rhs_into')))")
+            "cm.rhs(cm.init_vector(), cm.param_vector()); print(int(cm.loaded_from_cache('rhs_t_into')))")
     env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path))
     runs = [subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
             for _ in range(2)]

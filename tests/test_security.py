@@ -238,7 +238,7 @@ def test_damaged_numba_cache_files_are_discarded_and_rebuilt(tmp_path):
         {MODEL}
         cm = make().compile()
         x = cm.rhs(cm.init_vector(), cm.param_vector())
-        print(int(cm.loaded_from_cache("rhs_into")), float(x[0]))
+        print(int(cm.loaded_from_cache("rhs_t_into")), float(x[0]))
     """
     first = _run(code, env)
     assert first.returncode == 0, first.stderr

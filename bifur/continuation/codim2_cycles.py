@@ -34,7 +34,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.integrate import solve_ivp
 
 from .._mesh import Basis, adapt_mesh, node_times
 from ..branch import Branch, SpecialPoint
@@ -76,6 +75,7 @@ def start_orbit(req: CurveRequest) -> tuple[np.ndarray, np.ndarray, float, int]:
 
 def _integrated_orbit(req: CurveRequest, period: float, ncol: int = 4) -> tuple[np.ndarray, np.ndarray, float, int]:
     """The orbit through ``point.x`` by integrating one period, sampled on an adapted mesh."""
+    from scipy.integrate import solve_ivp  # here: importing scipy.integrate costs 0.13 s of `import bifur`
     cm = req.model.compile()
     p = cm.param_vector(req.point.params | {req.param1: req.point.param})
     sol = solve_ivp(lambda t, x: cm.rhs(x, p), (0.0, period), req.x, method="DOP853", rtol=1e-11, atol=1e-13,

@@ -53,7 +53,7 @@ def _entry(D, L, hT, J, k, i, c, d):
 
 
 @cached_njit(error_model="numpy")
-def colloc_residual(rhs_into, X, T, p, h, L, D, out):
+def colloc_residual(rhs_t_into, X, T, p, h, L, D, out):
     """Collocation and periodicity residuals (length N m n + n); the phase condition is added by the caller."""
     N = h.shape[0]
     m = L.shape[0]
@@ -64,7 +64,7 @@ def colloc_residual(rhs_into, X, T, p, h, L, D, out):
         base = j * m
         for k in range(m):
             _at_gauss(L, X, base, k, y)
-            call(rhs_into, y, p, f)
+            call(rhs_t_into, 0.0, y, p, f)
             r = (base + k) * n
             for c in range(n):
                 d = 0.0
@@ -77,7 +77,7 @@ def colloc_residual(rhs_into, X, T, p, h, L, D, out):
 
 
 @cached_njit(error_model="numpy")
-def colloc_jacobian(rhs_into, jac_into, dfdp_into, X, T, p, ip, h, L, D, vals):
+def colloc_jacobian(rhs_t_into, jac_t_into, dfdp_into, X, T, p, ip, h, L, D, vals):
     """Values of the collocation rows of the Jacobian: for each interval, Gauss point and component,
     the m+1 node blocks of n entries, then d/dT and d/dp (the order :func:`condense` reads)."""
     N = h.shape[0]
@@ -93,8 +93,8 @@ def colloc_jacobian(rhs_into, jac_into, dfdp_into, X, T, p, ip, h, L, D, vals):
         hT = h[j] * T
         for k in range(m):
             _at_gauss(L, X, base, k, y)
-            call(rhs_into, y, p, f)
-            call(jac_into, y, p, J)
+            call(rhs_t_into, 0.0, y, p, f)
+            call(jac_t_into, 0.0, y, p, J)
             call(dfdp_into, y, p, Fp)
             for c in range(n):
                 for i in range(m + 1):
@@ -108,7 +108,7 @@ def colloc_jacobian(rhs_into, jac_into, dfdp_into, X, T, p, ip, h, L, D, vals):
 
 
 @cached_njit(error_model="numpy")
-def colloc_monodromy(jac_into, X, T, p, h, L, D, M):
+def colloc_monodromy(jac_t_into, X, T, p, h, L, D, M):
     """Monodromy matrix of the linearised flow by condensation of each interval's interior nodes.
 
     Returns False if an interval block is singular.
@@ -130,7 +130,7 @@ def colloc_monodromy(jac_into, X, T, p, h, L, D, M):
         hT = h[j] * T
         for k in range(m):
             _at_gauss(L, X, base, k, y)
-            call(jac_into, y, p, J)
+            call(jac_t_into, 0.0, y, p, J)
             for c in range(n):
                 row = k * n + c
                 for d in range(n):
