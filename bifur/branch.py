@@ -19,6 +19,7 @@ import numpy as np
 
 from .errors import Status
 from .model import TIME_UNITS
+from .spikes import spikes_per_period
 
 __all__ = ["Branch", "EquilibriumBranch", "CycleBranch", "ResetCycleBranch", "SpecialPoint", "Diagnostic",
            "make_branch", "register_branch_class"]
@@ -308,6 +309,8 @@ class CycleBranch(Branch):
         Period in the model's time unit.
     frequency_hz : ndarray (N,)
         1/period in Hz.
+    spikes, rate_hz : ndarray (N,)
+        Spikes per period of the voltage, and the firing rate spikes/period in Hz.
     multipliers : ndarray (N, n), complex
         Floquet multipliers by decreasing modulus.
     precision : ndarray (N,)
@@ -328,6 +331,27 @@ class CycleBranch(Branch):
     def frequency_hz(self) -> np.ndarray:
         """Frequency in Hz (1/period converted with the model's time unit)."""
         return 1.0 / (self.arrays["period"] * TIME_UNITS[self.time_unit])
+
+    @property
+    def spikes(self) -> np.ndarray:
+        """Spikes per period of the voltage at each point (:func:`bifur.spikes.spikes_per_period`: the
+        rule simulations count spikes by); 1 where the branch has no voltage or no stored orbit."""
+        cached = getattr(self, "_spikes", None)
+        if cached is None or cached.size != len(self):
+            v = _voltage_index(self)
+            profiles = self.arrays.get("profiles")
+            if v is None or profiles is None:
+                cached = np.ones(len(self), dtype=int)
+            else:
+                cached = np.array([spikes_per_period(np.asarray(pr)[:, v]) for pr in profiles], dtype=int)
+            self._spikes = cached
+        return cached
+
+    @property
+    def rate_hz(self) -> np.ndarray:
+        """Firing rate in Hz: spikes per period / period. Equal to ``frequency_hz`` for one spike per
+        cycle; a cycle with two spikes (e.g. after a period doubling) fires at twice its frequency."""
+        return self.spikes * self.frequency_hz
 
     @property
     def multipliers(self) -> np.ndarray:
@@ -374,11 +398,27 @@ class ResetCycleBranch(CycleBranch):
         keep = np.isfinite(t)
         params = {**self.params, self.param_name: float(self.param[i])}
         return HybridCycle(self.model, params, float(self.arrays["period"][i]), t[keep],
-                           self.arrays["orbit_x"][i][keep], self.arrays["multipliers"][i], bool(self.stable[i]))
+                           self.arrays["orbit_x"][i][keep], self.arrays["multipliers"][i], bool(self.stable[i]),
+                           self.k)
 
     @property
     def k(self) -> int:
         return int(self.meta.get("k", 1))
+
+    @property
+    def spikes(self) -> np.ndarray:
+        """Spikes per period: the k resets."""
+        return np.full(len(self), self.k, dtype=int)
+
+
+def _voltage_index(branch: Branch) -> int | None:
+    """Index of the membrane potential among the branch's states (the model's declared voltage, else a
+    state named V or v), or None."""
+    name = getattr(branch.model, "voltage", None) if branch.model is not None else None
+    for candidate in (name, "V", "v"):
+        if candidate in branch.state_names:
+            return branch.state_names.index(candidate)
+    return None
 
 
 #: Record classes of branch kinds defined in other modules (see :func:`register_branch_class`).

@@ -366,8 +366,10 @@ def compile_model(model: Model, backend: str = "numba") -> CompiledModel:
         raise ModelError(f"expected a bifur.Model, got {type(model).__name__}")
     if backend not in ("numba", "numpy"):
         raise ModelError(f"backend must be 'numba' or 'numpy', got {backend!r}")
-    with _messages.compiling(model.name):  # a one-line note when generating the module takes over a second
-        module, seconds = _module_for(model, backend)
+    module, seconds = _memory.get((model.structure_hash, backend, "core")), 0.0
+    if module is None:
+        with _messages.compiling(model.name):  # a one-line note when generating the module takes over a second
+            module, seconds = _module_for(model, backend)
 
     def forms():
         with _messages.compiling(model.name):

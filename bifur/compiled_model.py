@@ -165,6 +165,14 @@ class CompiledModel:
                 self._cfuncs[name] = cf
             return cf.address
 
+    def _compiled_address(self, what: str, name: str) -> int:
+        """:meth:`address`, inside a first-use note (:func:`bifur._messages.compiling`) when it compiles."""
+        cf = self._cfuncs.get(name)
+        if cf is not None:  # no note, no timer thread: binding an already compiled function is free
+            return cf.address
+        with _messages.compiling(f"{self.model.name} ({_messages.STAGES.get(what, what)})"):
+            return self.address(name)
+
     def loaded_from_cache(self, name: str) -> bool | None:
         """Whether the generated function ``name`` was loaded from numba's disk cache in this process
         (False: compiled here; None: not compiled yet, or not known for this numba version)."""
@@ -222,8 +230,7 @@ class CompiledModel:
         lead: tuple[float, ...] = ()
         if target in _AUTONOMOUS:  # one compiled function serves both forms: t = 0 for the autonomous one
             target, lead = _AUTONOMOUS[target], (0.0,)
-        with _messages.compiling(f"{self.model.name} ({_messages.STAGES.get(name, name)})"):
-            addr = self.address(target)
+        addr = self._compiled_address(name, target)
         if out is None:
             return functools.partial(mc.invoke, addr, *lead)
         if out == "real":
@@ -269,8 +276,7 @@ class CompiledModel:
         fn = self._fast.get(key)
         if fn is None:
             kernel, bound = _kernel_function(name)
-            with _messages.compiling(f"{self.model.name} ({_messages.STAGES.get(name, name)})"):
-                addresses = [self.address(b) for b in bound]
+            addresses = [self._compiled_address(name, b) for b in bound]
             fn = self._fast[key] = functools.partial(kernel, *addresses)
         return fn
 

@@ -16,6 +16,7 @@ from . import _checks
 from ._mesh import Basis, adapt_mesh, evaluate, node_times
 from .errors import ModelError
 from .model import Model
+from .spikes import spikes_per_period
 
 __all__ = ["Cycle", "HybridCycle"]
 
@@ -41,6 +42,9 @@ class Cycle:
     precision : float
         |μ - 1| of the trivial multiplier.
     stable : bool
+    spikes, rate_hz
+        Spikes per period of the voltage, and the firing rate spikes/period in Hz (``frequency_hz``
+        is 1/period).
 
     Calling the cycle, ``cycle(t)``, evaluates the orbit at any times (periodically).
 
@@ -112,6 +116,21 @@ class Cycle:
     def min(self, name: str) -> float:
         return float(self[name].min())
 
+    @property
+    def spikes(self) -> int:
+        """Spikes per period of the voltage (the model's declared voltage; 1 if it declares none), by
+        the rule simulations count spikes with (:func:`bifur.spikes.spikes_per_period`), on the
+        values at the collocation nodes (as :attr:`bifur.branch.CycleBranch.spikes`)."""
+        v = self.model.voltage
+        if v is None:
+            return 1
+        return spikes_per_period(self.profile[:, self.model.state_names.index(v)])
+
+    @property
+    def rate_hz(self) -> float:
+        """Firing rate in Hz: spikes per period / period."""
+        return self.spikes * self.frequency_hz
+
     @classmethod
     def from_branch(cls, branch, i: int) -> "Cycle":
         """The orbit stored at point ``i`` of a cycle branch."""
@@ -145,6 +164,8 @@ class HybridCycle:
     multipliers : ndarray
         Eigenvalues of the derivative of the reset map P^k.
     stable : bool
+    spikes : int
+        Resets (spikes) per period, k; ``rate_hz`` is spikes/period in Hz.
 
     Examples
     --------
@@ -163,10 +184,16 @@ class HybridCycle:
     x: np.ndarray
     multipliers: np.ndarray = field(default_factory=lambda: np.zeros(0))
     stable: bool = False
+    spikes: int = 1
 
     @property
     def frequency_hz(self) -> float:
         return 1.0 / (self.period * self.model.seconds_per_time_unit)
+
+    @property
+    def rate_hz(self) -> float:
+        """Firing rate in Hz: the ``spikes`` resets of one period / period."""
+        return self.spikes * self.frequency_hz
 
     def __getitem__(self, name: str) -> np.ndarray:
         return self.x[:, self.model.state_names.index(self.model.check_state(name))]

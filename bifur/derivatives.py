@@ -231,9 +231,10 @@ def period_sensitivity(cycle, wrt: Sequence[str], params: Mapping[str, float] | 
 
 
 def rate_sensitivity(cycle, wrt: Sequence[str], params: Mapping[str, float] | None = None) -> Sensitivity:
-    """The firing rate (Hz) of ``cycle`` and its derivatives: -rate/T · dT/dθ."""
+    """The firing rate (Hz) of ``cycle`` (its spikes per period / period) and its derivatives:
+    -rate/T · dT/dθ (the number of spikes per period does not change along a smooth branch)."""
     s = period_sensitivity(cycle, wrt, params)
-    rate = 1.0 / (s.value * cycle.model.seconds_per_time_unit)
+    rate = cycle.spikes / (s.value * cycle.model.seconds_per_time_unit)
     grad = {k: -rate / s.value * v for k, v in s.gradient.items()}
     return Sensitivity("rate_hz", "rate", rate, grad, s.params, s.point)
 
@@ -532,8 +533,8 @@ def rate_sensitivities(curve, wrt: Sequence[str]) -> list[Sensitivity]:
             best = None
             for br in curve.cycles:
                 for i in br.at(float(v), stable=True):
-                    if best is None or br.frequency_hz[i] > best[0]:
-                        best = (br.frequency_hz[i], br, i)
+                    if best is None or br.rate_hz[i] > best[0]:
+                        best = (br.rate_hz[i], br, i)
             if best is not None:
                 cyc = best[1].orbit(best[2])
         if cyc is not None:

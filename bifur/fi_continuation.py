@@ -307,7 +307,7 @@ def _rates(values: np.ndarray, cycles: list[Branch], rest: list[Interval], lo: f
     for k, v in enumerate(values):
         if not lo <= v <= hi:
             continue
-        freqs = [br.frequency_hz[i] for br in cycles for i in np.flatnonzero((br.param == v) & br.stable)]
+        freqs = [br.rate_hz[i] for br in cycles for i in np.flatnonzero((br.param == v) & br.stable)]
         if freqs:
             rate[k] = max(freqs)
         elif any(a <= v <= b for a, b in rest):

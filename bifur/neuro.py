@@ -162,7 +162,8 @@ def fi_curve(model: Model, param: str = "I", p_range: Interval = (0.0, 100.0), m
         as it contains them: steps are set by the branches' own scales.
     method : {"continuation", "simulation"}
         "continuation" reads everything off the branches (exact rates, see
-        :mod:`bifur.fi_continuation`); "simulation" runs ``simulate_many`` from the model's
+        :mod:`bifur.fi_continuation`: the rate of a stable cycle is its spikes per period over its
+        period, spikes counted by the rule simulations use); "simulation" runs ``simulate_many`` from the model's
         initial state (the brute-force baseline: rates from inter-spike intervals, onset and
         block approximate, no bistability).
     at : sequence of float, optional

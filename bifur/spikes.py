@@ -32,7 +32,8 @@ import math
 
 import numpy as np
 
-__all__ = ["spike_times", "prominences", "settling", "window_rate", "isi_rate", "REL_PROMINENCE"]
+__all__ = ["spike_times", "prominences", "settling", "window_rate", "isi_rate", "spikes_per_period",
+           "REL_PROMINENCE"]
 
 #: Smallest prominence of a spike, as a fraction of the voltage range of the interval analysed.
 REL_PROMINENCE = 0.1
@@ -115,3 +116,39 @@ def isi_rate(times: np.ndarray, seconds_per_unit: float) -> float:
     if times.size < 2:
         return 0.0
     return float((times.size - 1) / ((times[-1] - times[0]) * seconds_per_unit))
+
+
+def spikes_per_period(v: np.ndarray) -> int:
+    """Number of spikes in one period of a periodic voltage trace, by the rule simulations use.
+
+    ``v`` samples one period in time order (a repeated last sample equal to the first is ignored).
+    The extrema of three consecutive copies of the period are found, and the maxima of the middle
+    copy whose prominence reaches the threshold of the module docstring (a tenth of the range, and
+    at least :data:`NOISE_FLOOR` of the magnitude) are counted, so that a simulation of the orbit
+    and the orbit itself give the same spikes. A non-constant orbit has at least one spike.
+
+    Examples
+    --------
+    >>> tau = np.linspace(0.0, 1.0, 400, endpoint=False)
+    >>> spikes_per_period(np.sin(2 * np.pi * tau)), spikes_per_period(np.sin(2 * np.pi * tau) ** 2)
+    (1, 2)
+    >>> spikes_per_period(np.sin(2 * np.pi * tau) + 0.02 * np.sin(14 * np.pi * tau))  # ripples are not spikes
+    1
+    """
+    v = np.asarray(v, dtype=float).ravel()
+    if v.size > 1 and v[-1] == v[0]:
+        v = v[:-1]
+    span = float(np.ptp(v)) if v.size else 0.0
+    if span == 0.0:
+        return 0
+    w = np.concatenate([v, v, v])
+    d = np.sign(np.diff(w))
+    for i in range(1, d.size):  # flat stretches take the direction they continue in
+        if d[i] == 0:
+            d[i] = d[i - 1]
+    turn = np.flatnonzero(d[1:] != d[:-1]) + 1
+    ev = np.column_stack([turn, w[turn], np.where(d[turn - 1] > 0, 1.0, -1.0)])
+    idx, prom = prominences(ev)
+    threshold = max(REL_PROMINENCE * span, NOISE_FLOOR * (1.0 + float(np.max(np.abs(v)))))
+    middle = (ev[idx, 0] >= v.size) & (ev[idx, 0] < 2 * v.size)
+    return max(1, int(np.sum(middle & (prom >= threshold))))

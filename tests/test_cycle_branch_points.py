@@ -288,10 +288,13 @@ def test_imprecise_multipliers_discard_is_a_warning_diagnostic():
 
 
 def test_records_below_algorithms():
-    """bifur/cycle.py (the Cycle record) imports no algorithm at module level; the public names work."""
+    """bifur/cycle.py (the Cycle record) imports no algorithm at module level (spikes.py, the counting
+    rule it shares with simulations, imports nothing of bifur); the public names work."""
     tree = ast.parse(Path(bifur.cycle.__file__).read_text())
     imported = {node.module for node in tree.body if isinstance(node, ast.ImportFrom)}
-    assert imported <= {"__future__", "dataclasses", None, "_mesh", "errors", "model"}, imported
+    assert imported <= {"__future__", "dataclasses", None, "_mesh", "errors", "model", "spikes"}, imported
+    leaf = ast.parse(Path(bifur.spikes.__file__).read_text())
+    assert not [n for n in ast.walk(leaf) if isinstance(n, ast.ImportFrom) and n.level > 0]
     assert bifur.Cycle is bifur.cycle.Cycle
     from bifur.continuation.find_cycle import find_cycle
     assert bifur.find_cycle is find_cycle

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -72,7 +73,8 @@ def test_first_use_in_a_fresh_cache_prints_the_note_and_the_second_process_does_
     assert first.returncode == 0, first.stderr
     assert "compiling fitzhugh_nagumo (simulation) for first use (cached afterwards)…" in first.stderr
     lines = [ln for ln in first.stderr.splitlines() if ln.startswith("compiling ")]
-    assert all(ln.endswith(" s") for ln in lines)
+    # every note is completed with its duration (and, after the first, the model's total so far)
+    assert all(re.search(r"… [0-9.]+ s( \([0-9.]+ s for .* so far\))?$", ln) for ln in lines), lines
     # loading from the cache is announced with THRESHOLD 0 too, but stays far below the default 1 s
     code = code.replace("bifur._messages.THRESHOLD = 0.0", "")
     second = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=600)

@@ -97,3 +97,29 @@ def test_integration_noise_at_rest_is_not_firing():
     [eq] = [e for e in bifur.find_equilibria(ml, params={"phi": 0.385, "I": 60.0}) if e.stable]
     np.testing.assert_allclose(tr.final_state, eq.x, atol=1e-5)
     assert tr.rate_hz(t_from=1000.0) == 0.0 and tr.spike_times.size == 2
+
+
+ROSSLER_TEXT = """
+dx/dt = -y - z
+dy/dt = x + a*y
+dz/dt = b + z*(x - c)
+"""
+
+
+def test_a_cycle_with_two_spikes_fires_at_twice_its_frequency():
+    """After the first period doubling of the Rössler system (c = 2.8324, AUTO-07p; the next at 3.8374)
+    the stable orbit at c = 3.5 turns twice before closing: x has two maxima per period, and a
+    simulation counts both. The rate of the orbit (and of its branch) is spikes/period, equal to the
+    simulated rate; before, 1/period reported half of it. At c = 2.5 (one turn) both are 1/period."""
+    m = Model.from_text(ROSSLER_TEXT, params=dict(a=0.2, b=0.2, c=3.5), init=dict(x=1.0, y=1.0, z=0.0),
+                        name="rossler_x", voltage="x")
+    orbits = {}
+    for c, spikes in ((3.5, 2), (2.5, 1)):
+        cyc = orbits[c] = bifur.find_cycle(m, params={"c": c}, x0={"x": 1.0, "y": 1.0, "z": 0.0})
+        simulated = simulate(m, 400 * cyc.period, params={"c": c}, x0=cyc.x[0]).rate_hz(t_from=10 * cyc.period)
+        assert cyc.spikes == spikes
+        assert cyc.rate_hz == pytest.approx(spikes * cyc.frequency_hz, rel=1e-12)
+        assert simulated == pytest.approx(cyc.rate_hz, rel=1e-3)
+    br = bifur.continue_cycles(m, orbits[3.5], "c", (3.3, 3.7))
+    assert np.all(br.spikes == 2)
+    np.testing.assert_allclose(br.rate_hz, 2 * br.frequency_hz, rtol=1e-12)
