@@ -104,11 +104,28 @@ def _extremum(r, i, g0, g1):
 
 
 @cached_njit(error_model="numpy")
+def _copy_rows(src, dst):
+    """dst[:len(src)] = src for 2-D arrays, as loops: numba's slice assignment brings its whole
+    broadcasting machinery (and its error messages' string code) into the kernel, seconds of
+    compilation for a copy."""
+    for i in range(src.shape[0]):
+        for j in range(src.shape[1]):
+            dst[i, j] = src[i, j]
+
+
+@cached_njit(error_model="numpy")
+def _set_row(dst, i, v):
+    """dst[i] = v, as a loop (see :func:`_copy_rows`)."""
+    for j in range(v.shape[0]):
+        dst[i, j] = v[j]
+
+
+@cached_njit(error_model="numpy")
 def _grow_events(ev, need):
     if need <= ev.shape[0]:
         return ev
     out = np.empty((max(2 * ev.shape[0], need), 3))
-    out[:ev.shape[0]] = ev
+    _copy_rows(ev, out)
     return out
 
 
@@ -305,8 +322,9 @@ def _grow(ts, xs, need):
     cap = max(2 * ts.shape[0], need)
     nt = np.empty(cap)
     nx = np.empty((cap, xs.shape[1]))
-    nt[:ts.shape[0]] = ts
-    nx[:ts.shape[0]] = xs
+    for i in range(ts.shape[0]):
+        nt[i] = ts[i]
+    _copy_rows(xs, nx)
     return nt, nx
 
 
@@ -367,7 +385,7 @@ def _integrate(rhs_t_into, jac_t_into, reset_g, reset_apply_into, x0, p, t0, t_e
     order = 5 if method == DOPRI5 else 2
     if record == 1:
         ts[0] = t
-        xrec[0] = x
+        _set_row(xrec, 0, x)
         nrec = 1
     n_out = int(math.floor((t0 - grid_t0) / dt_out + 1e-9)) + 1 if record == 2 else 1
     next_out = grid_t0 + n_out * dt_out
@@ -491,14 +509,14 @@ def _integrate(rhs_t_into, jac_t_into, reset_g, reset_apply_into, x0, p, t0, t_e
                 if record == 1:
                     ts, xrec = _grow(ts, xrec, nrec + 1)
                     ts[nrec] = te
-                    xrec[nrec] = xe
+                    _set_row(xrec, nrec, xe)
                     nrec += 1
                 call(reset_apply_into, xe, p, x)
                 t = te
                 if record > 0:
                     ts, xrec = _grow(ts, xrec, nrec + 1)
                     ts[nrec] = t
-                    xrec[nrec] = x
+                    _set_row(xrec, nrec, x)
                     nrec += 1
                 call(rhs_t_into, t, x, p, k[0])
                 nfev += 1
@@ -526,7 +544,7 @@ def _integrate(rhs_t_into, jac_t_into, reset_g, reset_apply_into, x0, p, t0, t_e
         if record == 1:
             ts, xrec = _grow(ts, xrec, nrec + 1)
             ts[nrec] = t
-            xrec[nrec] = x
+            _set_row(xrec, nrec, x)
             nrec += 1
         if not _all_finite(k[0]):
             status = NONFINITE

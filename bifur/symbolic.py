@@ -137,18 +137,27 @@ def remove_singularities(expr: sympy.Expr, states: list[sympy.Symbol]) -> sympy.
 
 
 class DerivativeForms:
-    """Symbolic right-hand side and derivatives (lists in row-major order). The directional forms
-    ``d2`` and ``d3`` are differentiated on first access: most computations never need them."""
+    """Symbolic right-hand side and derivatives (lists in row-major order), each differentiated on
+    first access: generated code is made in two parts (:mod:`bifur.codegen`), and most computations
+    never need the directional forms ``d2`` and ``d3``."""
 
     def __init__(self, f: list[sympy.Expr], xs: list[sympy.Symbol], ps: list[sympy.Symbol]):
         n = len(xs)
-        self.f, self.xs = f, xs
+        self.f, self.xs, self.ps = f, xs, ps
         # direction vectors get '_'-prefixed names, which no model name can have
         self.u = [sym(f"_u{i}") for i in range(n)]
         self.v = [sym(f"_v{i}") for i in range(n)]
         self.w = [sym(f"_w{i}") for i in range(n)]
-        self.jac = [[fi.diff(x) for x in xs] for fi in f]
-        self.dfdp = [[fi.diff(p) for p in ps] for fi in f]
+
+    @functools.cached_property
+    def jac(self) -> list[list[sympy.Expr]]:
+        """df/dx."""
+        return [[fi.diff(x) for x in self.xs] for fi in self.f]
+
+    @functools.cached_property
+    def dfdp(self) -> list[list[sympy.Expr]]:
+        """df/dp."""
+        return [[fi.diff(p) for p in self.ps] for fi in self.f]
 
     @functools.cached_property
     def d2(self) -> list[sympy.Expr]:
