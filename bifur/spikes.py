@@ -141,6 +141,8 @@ def spikes_per_period(v: np.ndarray) -> int:
     span = float(np.ptp(v)) if v.size else 0.0
     if span == 0.0:
         return 0
+    if np.count_nonzero((v > np.roll(v, 1)) & (v >= np.roll(v, -1))) <= 1:
+        return 1  # one maximum per period (most orbits): nothing to weigh
     w = np.concatenate([v, v, v])
     d = np.sign(np.diff(w))
     for i in range(1, d.size):  # flat stretches take the direction they continue in

@@ -159,8 +159,6 @@ class CycleProblem(Problem):
         beta = np.empty(nx + 3)
         beta[:nx + 2] = row
         beta[-1] = rhs_last
-        if not (np.all(np.isfinite(J)) and np.all(np.isfinite(rhs)) and np.all(np.isfinite(row))):
-            raise RuntimeError("non-finite entries in the collocation system")
         red_vals, red_rhs, piv_rows, piv_mesh, sol = self._red
         logdet, sign = condense(J, rhs[:ncoll], phi, beta, N, m, n, red_vals, red_rhs, piv_rows)
         if sign == 0.0:
@@ -172,6 +170,10 @@ class CycleProblem(Problem):
             raise RuntimeError("singular collocation system")
         out = np.empty(self.size)
         expand(piv_rows, sol[:(N + 1) * n].reshape(N + 1, n), sol[(N + 1) * n:], N, m, n, out)
+        if not np.isfinite(out.sum()):  # checked once, on the solution: non-finite entries propagate to it
+            raise RuntimeError("non-finite entries in the collocation system" if not (
+                np.isfinite(J.sum()) and np.isfinite(rhs.sum()) and np.isfinite(row.sum())) else
+                "non-finite solution of the collocation system")
         return CollocationSolve(out, row.copy(), float(logdet + logdet2), float(sign * sign2), float(shoot[0]),
                                 float(shoot[1]))
 
