@@ -32,6 +32,7 @@ from .map_continuation import firing_map
 from .network import NetworkResult, izhikevich_network, simulate_izhikevich_network
 from .neuro import FICurve, depolarization_block, fg_curve, fi_curve, input_conductance, with_conductance_input
 from .simulate import SpikeTrains, Trajectory, simulate, simulate_many
+from .spike_shape import SpikeShape, spike_shape
 from .sweep import sweep
 from .fit import fit
 
@@ -45,7 +46,7 @@ __all__ = [
     "SpecialPoint", "Diagnostic", "load_branch",
     "continue_bifurcation", "BifurcationCurve", "classify_snic", "saddle_node_loop", "continue_homoclinic",
     "firing_map", "FiringMap",
-    "continue_cycles", "find_cycle", "Cycle",
+    "continue_cycles", "find_cycle", "Cycle", "spike_shape", "SpikeShape",
     "fi_curve", "fg_curve", "FICurve", "depolarization_block", "with_conductance_input", "input_conductance",
     "firing_pattern", "FiringPattern", "izhikevich_network", "simulate_izhikevich_network", "NetworkResult",
     "BifurError", "ModelError", "SolverError", "Status", "StatusCode", "BifurWarning", "BranchWarning",
