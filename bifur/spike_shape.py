@@ -16,7 +16,7 @@ Examples
 >>> cyc = bifur.find_cycle(hodgkin_huxley(), params={"I": 20.0}, x0={"V": -40.0})
 >>> s = spike_shape(cyc)
 >>> round(s.peak, 1), round(s.trough, 1), round(s.width, 2), s.spikes
-(32.1, -74.7, 1.67, 1)
+(25.1, -73.6, 1.48, 1)
 """
 from __future__ import annotations
 
