@@ -165,11 +165,14 @@ class CompiledModel:
                 self._cfuncs[name] = cf
             return cf.address
 
-    def _compiled_address(self, what: str, name: str) -> int:
-        """:meth:`address`, inside a first-use note (:func:`bifur._messages.compiling`) when it compiles."""
+    def _compiled_address(self, what: str, name: str, kernel: bool = False) -> int:
+        """:meth:`address`, inside a first-use note (:func:`bifur._messages.compiling`) when it compiles.
+        A kernel of a model without a reset gets the shared reset stubs (:data:`bifur._model_calls.NO_RESET`)."""
         cf = self._cfuncs.get(name)
         if cf is not None:  # no note, no timer thread: binding an already compiled function is free
             return cf.address
+        if kernel and not self.has_reset and name in mc.NO_RESET:
+            return mc.no_reset_address(name)
         with _messages.compiling(f"{self.model.name} ({_messages.STAGES.get(what, what)})"):
             return self.address(name)
 
@@ -276,7 +279,7 @@ class CompiledModel:
         fn = self._fast.get(key)
         if fn is None:
             kernel, bound = _kernel_function(name)
-            addresses = [self._compiled_address(name, b) for b in bound]
+            addresses = [self._compiled_address(name, b, kernel=True) for b in bound]
             fn = self._fast[key] = functools.partial(kernel, *addresses)
         return fn
 
