@@ -372,6 +372,9 @@ def compile_model(model: Model, backend: str = "numba") -> CompiledModel:
             module, seconds = _module_for(model, backend)
 
     def forms():
+        cached = _memory.get((model.structure_hash, backend, "forms"))
+        if cached is not None:
+            return cached
         with _messages.compiling(model.name):
             return _module_for(model, backend, "forms")[0]
     return CompiledModel(model, backend, module, seconds, forms)

@@ -58,6 +58,8 @@ class EquilibriumProblem(Problem):
 
     def __init__(self, cm: CompiledModel, ip: int, p: np.ndarray):
         self.cm = cm
+        # unchecked model functions: this problem builds its arrays itself (float64, shapes n and n_params)
+        self._rhs, self._jac, self._dfdp = cm.fast("rhs"), cm.fast("jac"), cm.fast("dfdp")
         self.ip = ip
         self.p = p.copy()
         self.param_name = cm.param_names[ip]
@@ -119,15 +121,15 @@ class EquilibriumProblem(Problem):
         return p
 
     def residual(self, z: np.ndarray) -> np.ndarray:
-        return self.cm.rhs(z[:-1], self.params_at(z))
+        return self._rhs(np.ascontiguousarray(z[:-1]), self.params_at(z))
 
     def jacobian(self, z: np.ndarray) -> np.ndarray:
         p = self.params_at(z)
         x = z[:-1]
-        return np.hstack([self.cm.jac(x, p), self.cm.dfdp(x, p)[:, self.ip:self.ip + 1]])
+        return np.hstack([self._jac(x, p), self._dfdp(x, p)[:, self.ip:self.ip + 1]])
 
     def record(self, z: np.ndarray) -> dict:
-        ev = sorted_eigenvalues(self.cm.jac(z[:-1], self.params_at(z)))
+        ev = sorted_eigenvalues(self._jac(np.ascontiguousarray(z[:-1]), self.params_at(z)))
         nu = int(np.sum(ev.real > 0))
         return {"eigenvalues": ev, "n_unstable": nu, "stable": nu == 0 and bool(np.all(ev.real < 0))}
 
