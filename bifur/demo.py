@@ -104,7 +104,7 @@ def _curves(hh, out: Path) -> Path:
     print("\nf-I and f-G curves (continuation), inputs scaled by the input conductance G_in at rest:")
     fig = Figure(figsize=(11, 8))
     for row, (name, model, u_max, s_max) in enumerate((("Hodgkin-Huxley", hh, 600.0, 20.0),
-                                                        ("pyramidal5d (reconstruction)", pyramidal5d(), 120.0, 6.0))):
+                                                        ("pyramidal5d (reconstruction)", pyramidal5d(), 80.0, 3.0))):
         gin = input_conductance(model)
         g_in = format_value(gin, quotient_unit(model, "I", model.voltage), ".4g")
         t0 = time.perf_counter()
