@@ -67,13 +67,18 @@ def _window(ev: np.ndarray, t_from: float, t_to: float) -> np.ndarray:
     return ev[(ev[:, 0] >= t_from) & (ev[:, 0] <= t_to)]
 
 
+def _threshold(values: np.ndarray) -> float:
+    """Smallest prominence of a spike among voltages ``values`` (module docstring)."""
+    if values.size == 0:
+        return 0.0
+    return max(REL_PROMINENCE * float(np.ptp(values)), NOISE_FLOOR * (1.0 + float(np.max(np.abs(values)))))
+
+
 def _spikes(ev: np.ndarray, min_prominence: float | None) -> tuple[np.ndarray, np.ndarray]:
     """(times, prominences) of the spikes among the extrema ``ev``."""
     idx, prom = prominences(ev)
     if min_prominence is None:
-        span = float(np.ptp(ev[:, 1])) if ev.size else 0.0
-        scale = float(np.max(np.abs(ev[:, 1]))) if ev.size else 0.0
-        min_prominence = max(REL_PROMINENCE * span, NOISE_FLOOR * (1.0 + scale))
+        min_prominence = _threshold(ev[:, 1])
     keep = prom >= min_prominence
     return ev[idx[keep], 0].copy(), prom[keep]
 
@@ -151,6 +156,6 @@ def spikes_per_period(v: np.ndarray) -> int:
     turn = np.flatnonzero(d[1:] != d[:-1]) + 1
     ev = np.column_stack([turn, w[turn], np.where(d[turn - 1] > 0, 1.0, -1.0)])
     idx, prom = prominences(ev)
-    threshold = max(REL_PROMINENCE * span, NOISE_FLOOR * (1.0 + float(np.max(np.abs(v)))))
+    threshold = _threshold(v)
     middle = (ev[idx, 0] >= v.size) & (ev[idx, 0] < 2 * v.size)
     return max(1, int(np.sum(middle & (prom >= threshold))))
