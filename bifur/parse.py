@@ -28,7 +28,7 @@ import sympy
 
 from .errors import ModelError
 
-__all__ = ["FUNCTIONS", "CONSTANTS", "parse_expr", "parse_condition", "parse_model_text",
+__all__ = ["FUNCTIONS", "CONSTANTS", "parse_expr", "parse_condition", "parse_model_text", "fold_tree",
            "check_identifier", "sym", "tree_size", "MAX_TREE_SIZE"]
 
 
@@ -545,18 +545,32 @@ def tree_size(expr: sympy.Expr) -> int:
     >>> tree_size(e) > 10**12
     True
     """
-    sizes: dict = {}
+    return fold_tree(expr, lambda values: 1 + sum(values))
+
+
+def fold_tree(expr: sympy.Basic, combine, memo: dict | None = None):
+    """``combine`` of the values of a node's arguments, for every distinct subexpression, bottom up
+    and without recursion (so that a 10⁴-deep expression cannot overflow the stack). ``memo`` (node ->
+    value) may be kept across calls with the same ``combine``.
+
+    Examples
+    --------
+    >>> x, y = sym("x"), sym("y")
+    >>> fold_tree(sympy.exp(x + y), lambda values: 1 + max(values, default=0))  # depth
+    3
+    """
+    memo = {} if memo is None else memo
     stack = [(expr, False)]
     while stack:
-        node, done = stack.pop()
-        if node in sizes:
+        node, ready = stack.pop()
+        if node in memo:
             continue
-        if done or not node.args:
-            sizes[node] = 1 + sum(sizes[a] for a in node.args)
+        if ready or not node.args:
+            memo[node] = combine([memo[a] for a in node.args])
             continue
         stack.append((node, True))
-        stack.extend((a, False) for a in node.args if a not in sizes)
-    return sizes[expr]
+        stack.extend((a, False) for a in node.args if a not in memo)
+    return memo[expr]
 
 
 def _inline_definitions(raw: dict[str, sympy.Expr], lines: Mapping[str, int]) -> dict[str, sympy.Expr]:

@@ -12,7 +12,7 @@ import sympy
 
 from ..errors import ModelError
 from ..model import Reset
-from ..parse import MAX_TREE_SIZE, sym
+from ..parse import MAX_TREE_SIZE, fold_tree, sym
 from ..serialize import expr_to_text
 from ._formula import _Formula, _Tok, _Val
 from ._names import _Entry, _Names
@@ -253,18 +253,7 @@ def _substitute(expr: sympy.Expr, rule: Mapping[sympy.Basic, sympy.Expr], sizes:
 
 
 def _depth(expr: sympy.Expr) -> int:
-    depth: dict = {}
-    stack = [(expr, False)]
-    while stack:
-        node, ready = stack.pop()
-        if node in depth:
-            continue
-        if ready or not node.args:
-            depth[node] = 1 + max((depth[a] for a in node.args), default=0)
-            continue
-        stack.append((node, True))
-        stack.extend((a, False) for a in node.args if a not in depth)
-    return depth[expr]
+    return fold_tree(expr, lambda values: 1 + max(values, default=0))
 
 
 def _reset(globals_: list[_Stmt], names: _Names, builder: _Builder) -> Reset | None:

@@ -10,7 +10,7 @@ from typing import Callable
 
 import sympy
 
-from ..parse import sym
+from ..parse import fold_tree, sym
 
 #: Bounds on the work a file can ask for (each exceeded bound raises ModelError naming it).
 MAX_TEXT = 4_000_000        # characters of one file
@@ -64,20 +64,7 @@ class _Sizes:
         self.memo: dict = {}
 
     def __call__(self, expr: sympy.Basic) -> int:
-        memo = self.memo
-        if expr in memo:
-            return memo[expr]
-        stack = [(expr, False)]
-        while stack:
-            node, ready = stack.pop()
-            if node in memo:
-                continue
-            if ready or not node.args:
-                memo[node] = 1 + sum(memo[a] for a in node.args)
-                continue
-            stack.append((node, True))
-            stack.extend((a, False) for a in node.args if a not in memo)
-        return memo[expr]
+        return fold_tree(expr, lambda values: 1 + sum(values), self.memo)
 
     def lazy(self, *args: sympy.Basic) -> bool:
         return sum(self(a) for a in args) > _LAZY_SIZE
