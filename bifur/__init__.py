@@ -11,7 +11,7 @@ Examples
 >>> round(rest["V"], 3)
 -64.996
 """
-from . import models, plot
+from . import _warmup, models, plot  # _warmup: first-use compilation in a second process
 from .branch import Branch, CycleBranch, Diagnostic, EquilibriumBranch, ResetCycleBranch, SpecialPoint
 from .branch_io import load_branch
 from .continuation import ContinuationSettings, continue_cycles, continue_equilibria

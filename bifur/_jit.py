@@ -10,11 +10,19 @@ from __future__ import annotations
 import warnings
 from typing import Any, Callable
 
+import numpy as np
 from numba import njit
 
 from .errors import CacheWarning
 
-__all__ = ["cached_njit"]
+__all__ = ["cached_njit", "uncached", "I64", "BOOL"]
+
+#: Constants passed from one compiled function to another go through these casts (``I64(0)``,
+#: ``BOOL(True)``): numba types a bare constant as a literal and compiles the callee once more for
+#: every literal value it meets (``Literal[int](0)`` besides ``int64``), which cost about 2.5 s of
+#: a fully cold first f-I curve. A cast value has the plain type, so every caller shares one copy.
+I64 = np.int64
+BOOL = np.bool_
 
 _warned: list[bool] = []
 
@@ -43,3 +51,8 @@ def cached_njit(**options: Any) -> Callable[[Callable], Callable]:
                               "directory of your own to keep it.", CacheWarning, stacklevel=3)
             return njit(cache=False, **options)(fn)
     return wrap
+
+
+def uncached() -> bool:
+    """Whether numba found nowhere to cache compiled code in this process (see :func:`cached_njit`)."""
+    return bool(_warned)

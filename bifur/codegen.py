@@ -71,7 +71,7 @@ class _Printer(PythonCodePrinter):
 
     def _print_ExprelD(self, expr):
         k, z = expr.args
-        return f"_exprel_d({int(k)}, {self._print(z)})"
+        return f"_exprel_d(np.int64({int(k)}), {self._print(z)})"
 
     def _print_Heaviside(self, expr):
         return f"_heaviside({self._print(expr.args[0])})"

@@ -26,7 +26,7 @@ import numpy as np
 from numba import prange
 
 from ._fnptr import call, call_real
-from ._jit import cached_njit
+from ._jit import cached_njit, I64 as _I, BOOL as _B
 from ._linalg import lu_factor as _lu_factor, lu_solve as _lu_solve
 
 __all__ = ["solve", "events_batch", "flow_to_event", "DOPRI5", "ROSENBROCK"]
@@ -385,7 +385,7 @@ def _integrate(rhs_t_into, jac_t_into, reset_g, reset_apply_into, x0, p, t0, t_e
     order = 5 if method == DOPRI5 else 2
     if record == 1:
         ts[0] = t
-        _set_row(xrec, 0, x)
+        _set_row(xrec, _I(0), x)
         nrec = 1
     n_out = int(math.floor((t0 - grid_t0) / dt_out + 1e-9)) + 1 if record == 2 else 1
     next_out = grid_t0 + n_out * dt_out
@@ -565,8 +565,8 @@ def solve(rhs_t_into, jac_t_into, reset_g, reset_apply_into, x0, p, t0, t_end, r
     ev = np.empty((16, 3))
     ts, xs, nrec, ev, n_ev, status, t, x, nfev, nsteps, h = _integrate(
         rhs_t_into, jac_t_into, reset_g, reset_apply_into, x0, p, t0, t_end, rtol, atol, hmax,
-        max_steps, method, mode, vidx, thr, has_reset, autonomous, record, dt_out, grid_t0, ev, 0, True,
-        t_count, h_start, step_budget)
+        max_steps, method, mode, vidx, thr, has_reset, autonomous, record, dt_out, grid_t0, ev, _I(0), _B(True),
+        t_count, h_start, step_budget, _B(False), _I(0))
     return ts[:nrec].copy(), xs[:nrec].copy(), ev[:n_ev].copy(), n_ev, status, nfev, nsteps, t, x, h
 
 
@@ -582,8 +582,8 @@ def _events_one(rhs_t_into, jac_t_into, reset_g, reset_apply_into, x, p, t_end, 
     budget_left = max_steps - int(state[5])
     ts, xs, nrec, ev_out, n_ev, status, t, xn, nfev, nsteps, h = _integrate(
         rhs_t_into, jac_t_into, reset_g, reset_apply_into, x, p, state[0], t_end, rtol, atol, hmax,
-        budget_left, method, mode, vidx, thr, has_reset, autonomous, 0, 1.0, 0.0, ev, int(state[2]), False,
-        t_count, state[1], step_budget)
+        budget_left, method, mode, vidx, thr, has_reset, autonomous, _I(0), 1.0, 0.0, ev, _I(state[2]), _B(False),
+        t_count, state[1], step_budget, _B(False), _I(0))
     for i in range(x.shape[0]):
         x[i] = xn[i]
     state[0] = t
@@ -615,8 +615,8 @@ def flow_to_event(var_rhs_t_into, jac_t_into, reset_g, reset_apply_into, y0, p, 
     ev = np.empty((1, 3))
     ts, xs, nrec, ev, n_ev, status, t, y, nfev, nsteps, h = _integrate(
         var_rhs_t_into, jac_t_into, reset_g, reset_apply_into, y0, p, 0.0, t_max, rtol, atol, np.inf,
-        max_steps, DOPRI5, MODE_NONE, -1, 0.0, True, True, 0, 1.0, 0.0, ev, 0, False, 0.0, 0.0, max_steps + 1,
-        True, n_err)
+        max_steps, _I(DOPRI5), _I(MODE_NONE), _I(-1), 0.0, _B(True), _B(True), _I(0), 1.0, 0.0, ev, _I(0), _B(False),
+        0.0, 0.0, max_steps + 1, _B(True), _I(n_err))
     if status == OK and n_ev == 0:
         status = 5
     return y, t, status

@@ -14,7 +14,7 @@ import numpy as np
 from numba import njit
 
 from ._fnptr import call
-from ._jit import cached_njit
+from ._jit import cached_njit, I64 as _I
 from ._linalg import lu_factor, lu_solve
 
 __all__ = ["damped_newton", "clamp_scan", "deflated_search", "DEFLATION_POWER", "DEFLATION_SHIFT",
@@ -322,7 +322,7 @@ def deflated_search(rhs_t_into, jac_t_into, seeds, p, lo, hi, roots, nroots, max
                 x[j] = seeds[k, j]
             if not _deflated_newton(rhs_t_into, jac_t_into, x, p, roots, radius, nroots, lo, hi, max_iter):
                 break
-            if not damped_newton(rhs_t_into, jac_t_into, x, p, -1, 1e-11, 50):
+            if not damped_newton(rhs_t_into, jac_t_into, x, p, _I(-1), 1e-11, _I(50)):
                 break
             if _known(x, roots, nroots, lo, hi) or not _in_box(x, lo, hi):
                 break

@@ -2,6 +2,8 @@
 clone has no ``../shared/`` folder, and no test is skipped)."""
 from __future__ import annotations
 
+import os
+
 import pytest
 
 #: Hodgkin-Huxley (1952), V_rest = -65 mV convention, I in uA/cm2, t in ms: the numbers the
@@ -30,3 +32,9 @@ HH_AUTO07P = {
 def hh_reference() -> dict:
     """AUTO-07p and 40-digit reference values for Hodgkin-Huxley (see :data:`HH_AUTO07P`)."""
     return HH_AUTO07P
+
+
+# The suite compiles in its own processes; a background warm-up (bifur._warmup) started by every test
+# that uses a fresh cache would only compete with them for the two cores. tests/test_warmup.py turns
+# it on where it is the subject.
+os.environ.setdefault("BIFUR_PARALLEL_COMPILE", "0")

@@ -24,7 +24,7 @@ import math
 
 import numpy as np
 from .._fnptr import call
-from .._jit import cached_njit
+from .._jit import cached_njit, I64 as _I
 from .._linalg import lu_factor, lu_solve_matrix
 from .._mesh import Basis, adapt_mesh, evaluate, node_times, node_weights
 
@@ -135,7 +135,7 @@ def colloc_monodromy(jac_t_into, X, T, p, h, L, D, M):
                 row = k * n + c
                 for d in range(n):
                     # column block i = 0 goes to the right-hand side (with a minus sign)
-                    R[row, d] = -_entry(D, L, hT, J, k, 0, c, d)
+                    R[row, d] = -_entry(D, L, hT, J, k, _I(0), c, d)
                     for i in range(1, m + 1):
                         G[row, (i - 1) * n + d] = _entry(D, L, hT, J, k, i, c, d)
         if not lu_factor(G, piv):
@@ -343,7 +343,7 @@ def solve_reduced(red_vals, red_rhs, per_rhs, phi, beta, N, m, n, piv, sol, shoo
     ids = np.empty(2 * n, dtype=np.int64)
     order = np.empty(R, dtype=np.int64)
     Dr = np.zeros((2, W))  # phase and bordering rows over the same columns
-    no = 0
+    no = _I(0)
     det = np.array([0.0, 1.0])  # log|det|, sign
     for c in range(n):  # carry rows: block 0, over x_0 | x_1
         for d in range(n):
@@ -373,7 +373,7 @@ def solve_reduced(red_vals, red_rhs, per_rhs, phi, beta, N, m, n, piv, sol, shoo
             S[r, W - 1] = red_rhs[j, c]
             ids[r] = j * n + c
         for q in range(n):  # eliminate x_j
-            if not _pivot_tracked(S, q, n + q, 2 * n, 0, ids, order, no, det):  # all columns: x_0 fills in
+            if not _pivot_tracked(S, q, n + q, 2 * n, _I(0), ids, order, no, det):  # all columns: x_0 fills in
                 return -np.inf, 0.0
             no += 1
         for k in range(2):  # the dense rows: x_j entries eliminated, x_j+1 entries loaded
@@ -422,8 +422,8 @@ def solve_reduced(red_vals, red_rhs, per_rhs, phi, beta, N, m, n, piv, sol, shoo
         F[2 * n + k, 2 * n + 1] = Dr[k, 3 * n + 1]
         F[2 * n + k, K] = Dr[k, W - 1]
         fid[2 * n + k] = (N + 1) * n + k
-    la, sa = _block_logdet(F, 0, 0, K)
-    lb, sb = _block_logdet(F, 0, n, n)
+    la, sa = _block_logdet(F, _I(0), _I(0), K)
+    lb, sb = _block_logdet(F, _I(0), n, n)
     shoot[0] = la - lb
     shoot[1] = sa * sb
     for q in range(K):
