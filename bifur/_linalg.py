@@ -3,9 +3,14 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from ._jit import cached_njit
 
-__all__ = ["lu_factor", "lu_solve", "lu_solve_matrix"]
+__all__ = ["lu_factor", "lu_solve", "lu_solve_matrix", "bordered_solve", "BORDERED_LIMIT"]
+
+#: Largest dense bordered system solved by :func:`bordered_solve` (beyond, LAPACK's blocked LU is faster).
+BORDERED_LIMIT = 48
 
 
 @cached_njit(error_model="numpy")
@@ -76,3 +81,34 @@ def lu_solve_matrix(lu, piv, B):
             for j in range(i + 1, n):
                 s -= lu[i, j] * B[j, c]
             B[i, c] = s / lu[i, i]
+
+
+@cached_njit(error_model="numpy")
+def bordered_solve(J, row, rhs, rhs_last, x):
+    """Solve [J; row] x = [rhs; rhs_last] for J of shape (k - 1, k) by LU with partial pivoting (the
+    algorithm of LAPACK's dgetrf, unblocked: small systems without the cost of calling LAPACK).
+
+    Returns (log|det|, sign) of the bordered matrix, sign 0.0 when it is singular (x is then not set)."""
+    k = row.shape[0]
+    a = np.empty((k, k))
+    for i in range(k - 1):
+        for j in range(k):
+            a[i, j] = J[i, j]
+        x[i] = rhs[i]
+    for j in range(k):
+        a[k - 1, j] = row[j]
+    x[k - 1] = rhs_last
+    piv = np.empty(k, dtype=np.int64)
+    if not lu_factor(a, piv):
+        return -np.inf, 0.0
+    logdet = 0.0
+    sign = 1.0
+    for i in range(k):
+        if piv[i] != i:
+            sign = -sign
+        d = a[i, i]
+        if d < 0.0:
+            sign = -sign
+        logdet += math.log(abs(d))
+    lu_solve(a, piv, x)
+    return logdet, sign

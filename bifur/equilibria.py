@@ -110,11 +110,12 @@ def _seeds(cm: CompiledModel, p: np.ndarray, simulate_seed: bool) -> list[np.nda
     seeds = [cm.init_vector()]
     if model.voltage is not None:
         grid, states, resid = voltage_scan(cm, p)
-        for k in range(len(grid) - 1):
-            a, b = resid[k], resid[k + 1]
-            if np.isfinite(a) and np.isfinite(b) and (a == 0 or a * b < 0):
-                w = a / (a - b) if a != b else 0.0
-                seeds.append(states[k] + w * (states[k + 1] - states[k]))
+        a, b = resid[:-1], resid[1:]
+        with np.errstate(over="ignore", invalid="ignore"):
+            crossing = np.isfinite(a) & np.isfinite(b) & ((a == 0) | (a * b < 0))
+        for k in np.flatnonzero(crossing):
+            w = a[k] / (a[k] - b[k]) if a[k] != b[k] else 0.0
+            seeds.append(states[k] + w * (states[k + 1] - states[k]))
     if not simulate_seed:
         return seeds
     try:

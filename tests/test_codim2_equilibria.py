@@ -244,7 +244,7 @@ def test_hh_second_lyapunov_coefficient_with_exact_fourth_and_fifth_derivatives(
 
 def _ml_extended_fold(model: Model, params: dict, guess: np.ndarray, I0: float) -> np.ndarray:
     """(V, w, I) of a fold by fsolve on the standard extended system f = 0, J v = 0, v_V = 1, with the
-    Morris-Lecar right-hand side written out here in numpy (Jacobian by central differences)."""
+    Morris-Lecar right-hand side written out here in numpy (Jacobian by complex-step differentiation)."""
     P = {**model.params, **params}
 
     def f(V, w, I):
@@ -253,9 +253,10 @@ def _ml_extended_fold(model: Model, params: dict, guess: np.ndarray, I0: float) 
         return np.array([(I - P["gL"] * (V - P["EL"]) - P["gCa"] * minf * (V - P["ECa"]) - P["gK"] * w * (V - P["EK"]))
                          / P["C"], P["phi"] * np.cosh((V - P["V3"]) / (2 * P["V4"])) * (winf - w)])
 
-    def jac(V, w, I, h=1e-6):
-        return np.column_stack([(f(V + h, w, I) - f(V - h, w, I)) / (2 * h),
-                                (f(V, w + h, I) - f(V, w - h, I)) / (2 * h)])
+    def jac(V, w, I, h=1e-30):
+        # complex-step derivatives: exact to rounding (central differences carried ~1e-10 relative noise
+        # into J v, i.e. ~3e-8 into the fold's V, more than the tolerance below)
+        return np.column_stack([f(V + 1j * h, w, I).imag / h, f(V, w + 1j * h, I).imag / h])
 
     def system(y):
         V, w, I, vw = y
@@ -280,7 +281,7 @@ def test_morris_lecar_fold_curve_equals_one_parameter_folds(gCa):
         # the state of a fold is ill-conditioned in a one-parameter run (error ~ sqrt of the
         # parameter's): compare it with an independent extended system instead
         V, w, I = _ml_extended_fold(ml, {"gCa": gCa}, curve.x[i] + [0.5, 0.001], lp.param)
-        np.testing.assert_allclose(curve.x[i], [V, w], rtol=1e-8, atol=1e-10)
+        np.testing.assert_allclose(curve.x[i], [V, w], rtol=1e-10, atol=1e-12)
         assert curve["I"][i] == pytest.approx(I, rel=1e-8, abs=1e-8)
 
 

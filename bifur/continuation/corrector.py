@@ -33,20 +33,20 @@ class Newton:
         prev = math.inf
         for it in range(1, self.st.newton_max_iter + 1):
             F = self.pb.residual(z)
-            if not np.all(np.isfinite(F)):
+            if not np.isfinite(F).all():
                 return z, False, it
             try:
                 d = self.pb.solve_bordered(self.pb.jacobian(z), row, -F, target - row @ z).x
             except SOLVE_ERRORS:
                 return z, False, it
             self.nsolve += 1
-            if not np.all(np.isfinite(d)):
+            if not np.isfinite(d).all():
                 return z, False, it
             z += d
-            step = np.linalg.norm(d)
-            if step <= tol * (1.0 + np.linalg.norm(z)):
+            step = math.sqrt(d @ d)
+            if step <= tol * (1.0 + math.sqrt(z @ z)):
                 Fn = self.pb.residual(z)
-                if np.all(np.isfinite(Fn)) and np.linalg.norm(Fn) <= 1e3 * tol * (1.0 + np.linalg.norm(z)):
+                if np.isfinite(Fn).all() and math.sqrt(Fn @ Fn) <= 1e3 * tol * (1.0 + math.sqrt(z @ z)):
                     return z, True, it
             if it > 2 and step > 2.0 * prev:
                 return z, False, it  # diverging

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 import math
 from typing import Mapping
 
@@ -45,8 +46,14 @@ def _hopf_test(ev: np.ndarray) -> float:
     """
     if ev.size < 2:
         return 1.0
-    i, j = np.triu_indices(ev.size, 1)
+    i, j = _pairs(ev.size)
     return product_test(ev[i] + ev[j])
+
+
+@functools.lru_cache(maxsize=64)
+def _pairs(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Index pairs i < j of n eigenvalues (computed once per n)."""
+    return np.triu_indices(n, 1)
 
 
 class EquilibriumProblem(Problem):
@@ -126,7 +133,10 @@ class EquilibriumProblem(Problem):
     def jacobian(self, z: np.ndarray) -> np.ndarray:
         p = self.params_at(z)
         x = z[:-1]
-        return np.hstack([self._jac(x, p), self._dfdp(x, p)[:, self.ip:self.ip + 1]])
+        out = np.empty((self.n, self.n + 1))
+        out[:, :-1] = self._jac(x, p)
+        out[:, -1] = self._dfdp(x, p)[:, self.ip]
+        return out
 
     def record(self, z: np.ndarray) -> dict:
         ev = sorted_eigenvalues(self._jac(np.ascontiguousarray(z[:-1]), self.params_at(z)))

@@ -18,6 +18,7 @@ import scipy.linalg.lapack
 import scipy.sparse
 import scipy.sparse.linalg
 
+from .._linalg import BORDERED_LIMIT, bordered_solve
 from ..branch import Diagnostic, SpecialPoint
 from ..errors import Status, StatusCode
 
@@ -218,10 +219,18 @@ class Problem:
 
         Raises ``numpy.linalg.LinAlgError`` when the matrix is exactly singular.
         """
-        b = np.append(rhs, rhs_last)
         if scipy.sparse.issparse(J):
+            b = np.append(rhs, rhs_last)
             A = scipy.sparse.vstack([J, scipy.sparse.csr_matrix(row)], format="csc")
             return BorderedSolve(scipy.sparse.linalg.splu(A).solve(b), row)
+        if row.size <= BORDERED_LIMIT and J.dtype == np.float64:
+            x = np.empty(row.size)
+            logdet, sign = bordered_solve(np.ascontiguousarray(J), np.ascontiguousarray(row, dtype=float),
+                                          np.ascontiguousarray(rhs, dtype=float), float(rhs_last), x)
+            if sign == 0.0:
+                raise np.linalg.LinAlgError("singular bordered system")
+            return BorderedSolve(x, row, logdet, sign)
+        b = np.append(rhs, rhs_last)
         A = np.vstack([J, row])
         lu, piv, info = scipy.linalg.lapack.dgetrf(A)
         diag = np.diag(lu)
