@@ -15,14 +15,14 @@ from numba import njit
 
 from .errors import CacheWarning
 
-__all__ = ["cached_njit", "uncached", "I64", "BOOL"]
+__all__ = ["cached_njit", "uncached", "I64"]
 
-#: Constants passed from one compiled function to another go through these casts (``I64(0)``,
-#: ``BOOL(True)``): numba types a bare constant as a literal and compiles the callee once more for
-#: every literal value it meets (``Literal[int](0)`` besides ``int64``), which cost about 2.5 s of
-#: a fully cold first f-I curve. A cast value has the plain type, so every caller shares one copy.
+#: Integer constants passed from one compiled function to another go through this cast
+#: (``I64(0)``) where they are plain values: numba types a bare constant as a literal and compiles
+#: the callee once more for every literal value it meets (``Literal[int](0)`` besides ``int64``),
+#: which cost about 2.5 s of a fully cold first f-I curve. Options that select code paths stay
+#: literal on purpose (the integrator's flags: folded into the caller's copy, ~20 % faster steps).
 I64 = np.int64
-BOOL = np.bool_
 
 _warned: list[bool] = []
 

@@ -26,7 +26,7 @@ import numpy as np
 from numba import prange
 
 from ._fnptr import call, call_real
-from ._jit import cached_njit, I64 as _I, BOOL as _B
+from ._jit import cached_njit, I64 as _I
 from ._linalg import lu_factor as _lu_factor, lu_solve as _lu_solve
 
 __all__ = ["solve", "events_batch", "flow_to_event", "DOPRI5", "ROSENBROCK"]
@@ -363,7 +363,11 @@ def _integrate(rhs_t_into, jac_t_into, reset_g, reset_apply_into, x0, p, t0, t_e
     (all when 0). After ``step_budget`` steps it returns with status PAUSED (``max_steps`` counts
     the steps of this call). ``h_start`` > 0 is the first step to try (else it is estimated).
     Returns (ts, xs, n_rec, ev, n_ev, status, t, x, nfev, n_steps, h).
+
+    Callers pass their fixed options as constants, which numba compiles into each caller's copy
+    (no runtime tests of them in the step loop); the event count is a counter, not an option.
     """
+    n_ev = _I(n_ev)
     n = x0.shape[0]
     k = np.empty((7, n))
     xs = np.empty(n)
@@ -565,8 +569,8 @@ def solve(rhs_t_into, jac_t_into, reset_g, reset_apply_into, x0, p, t0, t_end, r
     ev = np.empty((16, 3))
     ts, xs, nrec, ev, n_ev, status, t, x, nfev, nsteps, h = _integrate(
         rhs_t_into, jac_t_into, reset_g, reset_apply_into, x0, p, t0, t_end, rtol, atol, hmax,
-        max_steps, method, mode, vidx, thr, has_reset, autonomous, record, dt_out, grid_t0, ev, _I(0), _B(True),
-        t_count, h_start, step_budget, _B(False), _I(0))
+        max_steps, method, mode, vidx, thr, has_reset, autonomous, record, dt_out, grid_t0, ev, 0, True,
+        t_count, h_start, step_budget)
     return ts[:nrec].copy(), xs[:nrec].copy(), ev[:n_ev].copy(), n_ev, status, nfev, nsteps, t, x, h
 
 
@@ -582,8 +586,8 @@ def _events_one(rhs_t_into, jac_t_into, reset_g, reset_apply_into, x, p, t_end, 
     budget_left = max_steps - int(state[5])
     ts, xs, nrec, ev_out, n_ev, status, t, xn, nfev, nsteps, h = _integrate(
         rhs_t_into, jac_t_into, reset_g, reset_apply_into, x, p, state[0], t_end, rtol, atol, hmax,
-        budget_left, method, mode, vidx, thr, has_reset, autonomous, _I(0), 1.0, 0.0, ev, _I(state[2]), _B(False),
-        t_count, state[1], step_budget, _B(False), _I(0))
+        budget_left, method, mode, vidx, thr, has_reset, autonomous, 0, 1.0, 0.0, ev, int(state[2]), False,
+        t_count, state[1], step_budget)
     for i in range(x.shape[0]):
         x[i] = xn[i]
     state[0] = t
@@ -615,8 +619,8 @@ def flow_to_event(var_rhs_t_into, jac_t_into, reset_g, reset_apply_into, y0, p, 
     ev = np.empty((1, 3))
     ts, xs, nrec, ev, n_ev, status, t, y, nfev, nsteps, h = _integrate(
         var_rhs_t_into, jac_t_into, reset_g, reset_apply_into, y0, p, 0.0, t_max, rtol, atol, np.inf,
-        max_steps, _I(DOPRI5), _I(MODE_NONE), _I(-1), 0.0, _B(True), _B(True), _I(0), 1.0, 0.0, ev, _I(0), _B(False),
-        0.0, 0.0, max_steps + 1, _B(True), _I(n_err))
+        max_steps, DOPRI5, MODE_NONE, -1, 0.0, True, True, 0, 1.0, 0.0, ev, 0, False, 0.0, 0.0, max_steps + 1,
+        True, n_err)
     if status == OK and n_ev == 0:
         status = 5
     return y, t, status
