@@ -88,7 +88,7 @@ def bordered_solve(J, row, rhs, rhs_last, x):
     """Solve [J; row] x = [rhs; rhs_last] for J of shape (k - 1, k) by LU with partial pivoting (the
     algorithm of LAPACK's dgetrf, unblocked: small systems without the cost of calling LAPACK).
 
-    Returns (log|det|, sign) of the bordered matrix, sign 0.0 when it is singular (x is then not set)."""
+    Returns (log|det|, sign) of the bordered matrix, sign 0.0 when it is singular (x then holds no solution)."""
     k = row.shape[0]
     a = np.empty((k, k))
     for i in range(k - 1):
