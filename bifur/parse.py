@@ -193,7 +193,23 @@ def _shown(text: str, indent: bool = False) -> str:
 Locator = Callable[[int], "tuple[str, int, str]"]
 
 
-class _Parser:
+class _Cursor:
+    """Reading position in a token list ``self.toks`` (ending with an "end" token) at ``self.i``;
+    shared by this module's parser and the XPP formula reader."""
+
+    toks: list
+    i: int
+
+    def peek(self):
+        return self.toks[self.i]
+
+    def take(self):
+        tok = self.toks[self.i]
+        self.i += 1
+        return tok
+
+
+class _Parser(_Cursor):
     def __init__(self, text: str, symbols: Mapping[str, sympy.Symbol], where: str, locate: Locator | None = None):
         self.text = text
         self.where = where
@@ -204,14 +220,6 @@ class _Parser:
         self.depth = 0
 
     # -- helpers -----------------------------------------------------------------
-    def peek(self) -> _Tok:
-        return self.toks[self.i]
-
-    def take(self) -> _Tok:
-        tok = self.toks[self.i]
-        self.i += 1
-        return tok
-
     def error(self, tok: _Tok, msg: str) -> ModelError:
         shown = tok.text if tok.kind != "end" else "end of expression"
         shown = shown if len(shown) <= 40 else shown[:37] + "..."

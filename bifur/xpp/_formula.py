@@ -12,7 +12,7 @@ from typing import Any, Callable, Mapping
 import sympy
 
 from ..errors import ModelError
-from ..parse import MAX_DEPTH, MAX_TOKENS, _number, _power
+from ..parse import MAX_DEPTH, MAX_TOKENS, _Cursor, _number, _power
 from ._statements import _quote, _Stmt
 from ._vocabulary import _REFUSED_FUNCTIONS, _T, _XPP_FUNCTIONS, _heav, _Sizes
 
@@ -41,7 +41,7 @@ class _Val:
 _CMP = (">", "<", ">=", "<=", "==", "!=")
 
 
-class _Formula:
+class _Formula(_Cursor):
     """Recursive-descent parser of one XPP formula with XPP's operator precedence.
 
     ::
@@ -100,14 +100,6 @@ class _Formula:
         return toks
 
     # helpers
-    def peek(self) -> _Tok:
-        return self.toks[self.i]
-
-    def take(self) -> _Tok:
-        tok = self.toks[self.i]
-        self.i += 1
-        return tok
-
     def is_op(self, *ops: str) -> bool:
         tok = self.toks[self.i]
         return tok.kind == "op" and tok.text in ops
@@ -144,34 +136,30 @@ class _Formula:
 
     # Sums and products are collected and built once (linear time in the number of terms).
     def sum(self) -> _Val:
-        acc = self.product()
-        terms: list[sympy.Expr] | None = None
-        while self.is_op("+", "-", "|"):
-            tok = self.take()
-            right = self.product()
-            if tok.text == "|":
-                left = acc if terms is None else _Val(sympy.Add(*terms))
-                a, b = self.truth(left, tok, "'|'"), self.truth(right, tok, "'|'")
-                acc, terms = _Val(a + b - a * b, True), None
-            else:
-                terms = [acc.expr] if terms is None else terms
-                terms.append(right.expr if tok.text == "+" else -right.expr)
-        return acc if terms is None else _Val(sympy.Add(*terms))
+        return self._run(self.product, "+", "-", "|", sympy.Add, lambda e: -e, lambda a, b: a + b - a * b)
 
     def product(self) -> _Val:
-        acc = self.unary()
-        factors: list[sympy.Expr] | None = None
-        while self.is_op("*", "/", "&"):
+        return self._run(self.unary, "*", "/", "&", sympy.Mul, lambda e: sympy.Pow(e, -1), lambda a, b: a * b)
+
+    def _run(self, operand: Callable[[], _Val], same: str, inverse: str, logical: str,
+             build: Callable[..., sympy.Expr], invert: Callable[[sympy.Expr], sympy.Expr],
+             combine: Callable[[sympy.Expr, sympy.Expr], sympy.Expr]) -> _Val:
+        """A left-associative run of ``operand`` joined by ``same``, by ``inverse`` (the right side
+        through ``invert``) and by the logical ``logical`` (truth values joined by ``combine``); the
+        terms of each arithmetic stretch are collected and built once by ``build``."""
+        acc = operand()
+        terms: list[sympy.Expr] | None = None
+        while self.is_op(same, inverse, logical):
             tok = self.take()
-            right = self.unary()
-            if tok.text == "&":
-                left = acc if factors is None else _Val(sympy.Mul(*factors))
-                a, b = self.truth(left, tok, "'&'"), self.truth(right, tok, "'&'")
-                acc, factors = _Val(a * b, True), None
+            right = operand()
+            if tok.text == logical:
+                left = acc if terms is None else _Val(build(*terms))
+                a, b = self.truth(left, tok, f"'{logical}'"), self.truth(right, tok, f"'{logical}'")
+                acc, terms = _Val(combine(a, b), True), None
             else:
-                factors = [acc.expr] if factors is None else factors
-                factors.append(right.expr if tok.text == "*" else sympy.Pow(right.expr, -1))
-        return acc if factors is None else _Val(sympy.Mul(*factors))
+                terms = [acc.expr] if terms is None else terms
+                terms.append(right.expr if tok.text == same else invert(right.expr))
+        return acc if terms is None else _Val(build(*terms))
 
     def unary(self) -> _Val:
         negative = False
