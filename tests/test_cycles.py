@@ -85,6 +85,18 @@ def test_hh_multipliers_match_variational_equation():
     assert nontrivial(cyc.multipliers)[0] == pytest.approx(nontrivial(mu)[0].real, abs=1e-6)
 
 
+def test_hh_branch_multipliers_match_variational_equation(hh_cycles):
+    """The multipliers stored on the branch (from the condensed blocks of the corrector's last
+    factorisation) against the variational equation integrated along the orbit."""
+    br = hh_cycles
+    [i] = br.at(20.0, stable=True)
+    orbit = br.orbit(i)
+    mu, _ = _variational_multipliers(hodgkin_huxley(), orbit.params, orbit.x[0], orbit.period)
+    nontrivial = lambda m: np.delete(m, np.argmin(np.abs(m - 1)))  # noqa: E731
+    assert abs(br.multipliers[i][np.argmin(np.abs(br.multipliers[i] - 1))] - 1) < 1e-7
+    assert nontrivial(br.multipliers[i])[0] == pytest.approx(nontrivial(mu)[0].real, abs=1e-6)
+
+
 def test_hh_period_doubling_on_unstable_branch_confirmed_by_variational_equation(hh_cycles):
     br = hh_cycles
     pds = br.special("PD")
@@ -155,7 +167,48 @@ def test_structured_solve_matches_dense_solve(ntst):
         sign, logdet = np.linalg.slogdet(A)
         assert sol.logdet == pytest.approx(logdet, rel=1e-9, abs=1e-9)
         relative_signs.add(sol.sign * sign)
+        # the second right-hand side of the same factorisation: [J; row] x = [0; 1] (the tangent's direction)
+        e_last = np.zeros(pb.size)
+        e_last[-1] = 1.0
+        ref_border = np.linalg.solve(A, e_last)
+        np.testing.assert_allclose(sol.border_x, ref_border, rtol=1e-9, atol=1e-9 * np.abs(ref_border).max())
+        # the monodromy matrix from the condensed blocks against the product of the transfer matrices of
+        # the intervals, each from numpy's solve of its dense collocation block
+        A_int = vals.reshape(ntst, 4 * 4, 5 * 4 + 2)[:, :, :5 * 4]
+        M_ref = np.eye(4)
+        for j in range(ntst):
+            Y = np.linalg.solve(A_int[j, :, 4:], -A_int[j, :, :4])
+            M_ref = Y[-4:] @ M_ref
+        np.testing.assert_allclose(sol.monodromy(), M_ref, rtol=1e-8, atol=1e-10 * np.abs(M_ref).max())
     assert len(relative_signs) == 1
+
+
+def test_torus_and_doubling_tests_ignore_multipliers_at_rounding_level():
+    """On HH's unstable cycles the largest multiplier reaches ~1e8 and the smallest computed ones are
+    rounding noise ~1e-16 of it, of either sign or complex: their products with the largest are O(1),
+    so the torus test μi μj - 1 changed sign at random places (eight 'neutral saddles' located and
+    discarded on the branch). Flipping the sign of such a multiplier must not change any test; a
+    genuine neutral saddle (μ, 1/μ, both resolved) still changes the sign of the torus test."""
+    from bifur.continuation.cycles import CycleProblem, resolved_multipliers
+    from bifur.continuation.collocation import Basis
+    from bifur.continuation.problem import BorderedSolve
+    cm = hodgkin_huxley().compile()
+    basis, mesh = Basis(4), np.linspace(0.0, 1.0, 3)
+    pb = CycleProblem(cm, cm.param_index("I"), cm.param_vector(), mesh, basis, np.zeros((9, 4)), adapt_every=0)
+    z, tau = np.zeros(pb.size), np.ones(pb.size)
+    solve = BorderedSolve(np.zeros(pb.size), np.ones(pb.size))
+
+    def tests(mu):
+        rec = {"multipliers": np.array(mu, dtype=complex), "trivial": 1}
+        return pb.test_functions(z, tau, rec, solve)[1:3]  # PD, NS
+
+    noisy = [tests([6e8, 1.0, 2e-6, s * 1.4e-7]) for s in (1.0, -1.0)]
+    assert np.array_equal(np.sign(noisy[0]), np.sign(noisy[1]))
+    pair = [tests([3.0, 1.0, 1.0 / 3.0 + d, 1e-3]) for d in (1e-4, -1e-4)]
+    assert np.sign(pair[0][1]) != np.sign(pair[1][1])
+    # the floor is 1e3 ε |μ|max: 1.3e-4 next to 6e8 (2e-6 is then only known to ~3 %), 1.3e-9 next to 6e3
+    for mu, kept in (([6e8, 1.0, 2e-6, 1.4e-7], 1), ([6e3, 1.0, 2e-6, 1e-14], 2)):
+        assert np.count_nonzero(resolved_multipliers({"multipliers": np.array(mu), "trivial": 1})) == kept
 
 
 def test_stuart_landau_period_amplitude_multiplier():

@@ -29,7 +29,7 @@ from .._linalg import lu_factor, lu_solve_matrix
 from .._mesh import Basis, adapt_mesh, evaluate, node_times, node_weights
 
 __all__ = ["Basis", "colloc_residual", "colloc_jacobian", "colloc_monodromy", "condense", "solve_reduced",
-           "expand", "evaluate", "node_times", "adapt_mesh", "node_weights"]
+           "expand", "reduced_monodromy", "evaluate", "node_times", "adapt_mesh", "node_weights"]
 
 #: Kernels a compiled model binds to the addresses of its functions (bifur.codegen.CompiledModel.kernel).
 __kernels__ = ("colloc_residual", "colloc_jacobian", "colloc_monodromy")
@@ -255,15 +255,17 @@ def condense(vals, rhs, phi, beta, N, m, n, red_vals, red_rhs, piv_rows):
 
 
 @cached_njit(error_model="numpy")
-def expand(piv_rows, X_mesh, theta, N, m, n, out):
-    """Back-substitution: the interior nodes from the mesh nodes and (T, p); fills the full solution."""
+def expand(piv_rows, X_mesh, theta, N, m, n, rhs_weight, out):
+    """Back-substitution: the interior nodes from the mesh nodes and (T, p); fills the full solution.
+    The collocation right-hand side kept in the pivot rows enters multiplied by ``rhs_weight``
+    (0.0 for the solution with the right-hand side of :func:`solve_reduced`'s ``tsol``)."""
     nin = (m - 1) * n
     ncol = (m + 1) * n + 3
     P = N * m + 1
     xi = np.empty(nin)
     for j in range(N):
         for q in range(nin - 1, -1, -1):
-            s = piv_rows[j, q, ncol - 1]
+            s = rhs_weight * piv_rows[j, q, ncol - 1]
             for d in range(n):
                 s -= piv_rows[j, q, nin + d] * X_mesh[j, d] + piv_rows[j, q, nin + n + d] * X_mesh[j + 1, d]
             s -= piv_rows[j, q, nin + 2 * n] * theta[0] + piv_rows[j, q, nin + 2 * n + 1] * theta[1]
@@ -319,7 +321,70 @@ def _block_logdet(A, r0, c0, k):
 
 
 @cached_njit(error_model="numpy")
-def solve_reduced(red_vals, red_rhs, per_rhs, phi, beta, N, m, n, piv, sol, shoot):
+def _mesh_back_substitution(F, piv, N, n, rhs_col, rhs_weight, sol):
+    """The mesh-node solution of :func:`solve_reduced` from the triangular dense system F with the
+    right-hand side in its column ``rhs_col``, back-substituted through the inner mesh nodes, whose
+    pivot rows' right-hand side enters multiplied by ``rhs_weight``."""
+    K = 2 * n + 2
+    R = (N + 1) * n + 2
+    W = 3 * n + 3
+    y = np.empty(K)
+    for q in range(K - 1, -1, -1):
+        s = F[q, rhs_col]
+        for q2 in range(q + 1, K):
+            s -= F[q, q2] * y[q2]
+        y[q] = s / F[q, q]
+    for d in range(n):
+        sol[d] = y[d]
+        sol[N * n + d] = y[n + d]
+    sol[R - 2] = y[2 * n]
+    sol[R - 1] = y[2 * n + 1]
+    for j in range(N - 1, 0, -1):
+        for q in range(n - 1, -1, -1):
+            s = rhs_weight * piv[j, q, W - 1] - piv[j, q, 3 * n] * sol[R - 2] - piv[j, q, 3 * n + 1] * sol[R - 1]
+            for d in range(n):
+                s -= piv[j, q, d] * sol[d] + piv[j, q, 2 * n + d] * sol[(j + 1) * n + d]
+            for q2 in range(q + 1, n):
+                s -= piv[j, q, n + q2] * sol[j * n + q2]
+            sol[j * n + q] = s / piv[j, q, n + q]
+
+
+@cached_njit(error_model="numpy")
+def reduced_monodromy(red_vals, N, n, M):
+    """Monodromy matrix M = M_{N-1} ... M_0 from the condensed block rows of :func:`condense`
+    (N, n, 2n+2): row block j reads A_j x_j + B_j x_{j+1} + (T, p columns) = rhs, so the linearised
+    flow at fixed T and p maps x_j to x_{j+1} = M_j x_j with M_j = -B_j^{-1} A_j.
+
+    Returns False if some B_j is singular."""
+    B = np.empty((n, n))
+    A = np.empty((n, n))
+    piv = np.empty(n, dtype=np.int64)
+    tmp = np.empty((n, n))
+    for a in range(n):
+        for b in range(n):
+            M[a, b] = 1.0 if a == b else 0.0
+    for j in range(N):
+        for a in range(n):
+            for b in range(n):
+                B[a, b] = red_vals[j, a, n + b]
+                A[a, b] = -red_vals[j, a, b]
+        if not lu_factor(B, piv):
+            return False
+        lu_solve_matrix(B, piv, A)
+        for a in range(n):
+            for b in range(n):
+                s = 0.0
+                for c in range(n):
+                    s += A[a, c] * M[c, b]
+                tmp[a, b] = s
+        for a in range(n):
+            for b in range(n):
+                M[a, b] = tmp[a, b]
+    return True
+
+
+@cached_njit(error_model="numpy")
+def solve_reduced(red_vals, red_rhs, per_rhs, phi, beta, N, m, n, piv, sol, shoot, tsol):
     """Solve the condensed system over the mesh nodes and (T, p), as AUTO does: eliminate the
     inner mesh nodes one after another (row-pivoted over the 2n rows that contain each node),
     then solve the remaining dense system in (x_0, x_N, T, p) and back-substitute.
@@ -335,6 +400,11 @@ def solve_reduced(red_vals, red_rhs, per_rhs, phi, beta, N, m, n, piv, sol, shoo
     discrete initial-value problem (x_0 given), which never vanishes on a resolving mesh. r does
     not depend on the pivoting (any row operation on the carry rows multiplies both factors)
     and is, up to sign, the bordered shooting determinant det[[M - I, ...]; phase; border].
+
+    ``tsol`` receives, from the same factorisation, the mesh-node part of the solution with the
+    right-hand side zero in every row but the bordering row, which is 1 (for cycle continuation:
+    the tangent of the branch oriented by ``beta``); :func:`expand` with ``rhs_weight`` 0.0
+    completes it.
     """
     R = (N + 1) * n + 2
     P = N * m + 1
@@ -402,7 +472,7 @@ def solve_reduced(red_vals, red_rhs, per_rhs, phi, beta, N, m, n, piv, sol, shoo
                 Dr[k, 2 * n + d] = 0.0
     # the dense system in (x_0, x_N, T, p): carry rows, periodicity, phase, bordering
     K = 2 * n + 2
-    F = np.zeros((K, K + 1))
+    F = np.zeros((K, K + 2))  # the system, its right-hand side, the bordering row's unit right-hand side
     fid = np.empty(K, dtype=np.int64)
     for c in range(n):
         for d in range(2 * n):
@@ -422,6 +492,7 @@ def solve_reduced(red_vals, red_rhs, per_rhs, phi, beta, N, m, n, piv, sol, shoo
         F[2 * n + k, 2 * n + 1] = Dr[k, 3 * n + 1]
         F[2 * n + k, K] = Dr[k, W - 1]
         fid[2 * n + k] = (N + 1) * n + k
+    F[2 * n + 1, K + 1] = 1.0
     la, sa = _block_logdet(F, _I(0), _I(0), K)
     lb, sb = _block_logdet(F, _I(0), n, n)
     shoot[0] = la - lb
@@ -430,25 +501,8 @@ def solve_reduced(red_vals, red_rhs, per_rhs, phi, beta, N, m, n, piv, sol, shoo
         if not _pivot_tracked(F, q, q, K, q, fid, order, no, det):
             return -np.inf, 0.0
         no += 1
-    y = np.empty(K)
-    for q in range(K - 1, -1, -1):
-        s = F[q, K]
-        for q2 in range(q + 1, K):
-            s -= F[q, q2] * y[q2]
-        y[q] = s / F[q, q]
-    for d in range(n):
-        sol[d] = y[d]
-        sol[N * n + d] = y[n + d]
-    sol[R - 2] = y[2 * n]
-    sol[R - 1] = y[2 * n + 1]
-    for j in range(N - 1, 0, -1):  # back-substitution through the inner mesh nodes
-        for q in range(n - 1, -1, -1):
-            s = piv[j, q, W - 1] - piv[j, q, 3 * n] * sol[R - 2] - piv[j, q, 3 * n + 1] * sol[R - 1]
-            for d in range(n):
-                s -= piv[j, q, d] * sol[d] + piv[j, q, 2 * n + d] * sol[(j + 1) * n + d]
-            for q2 in range(q + 1, n):
-                s -= piv[j, q, n + q2] * sol[j * n + q2]
-            sol[j * n + q] = s / piv[j, q, n + q]
+    _mesh_back_substitution(F, piv, N, n, K, 1.0, sol)
+    _mesh_back_substitution(F, piv, N, n, K + 1, 0.0, tsol)
     # sign of the row permutation (pivot order against the natural order)
     seen = np.zeros(R, dtype=np.bool_)
     for i in range(R):

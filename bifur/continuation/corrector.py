@@ -21,6 +21,9 @@ class Newton:
         self.pb = problem
         self.st = settings
         self.nsolve = 0
+        #: The bordered solve of the last iteration of the last :meth:`correct` (None if it failed
+        #: before one): its factorisation is of the Jacobian within one update of the returned point.
+        self.last_solve: BorderedSolve | None = None
 
     def correct(self, z: np.ndarray, row: np.ndarray, target: float) -> tuple[np.ndarray, bool, int]:
         """Newton from z; returns (z, converged, iterations). A diverging iterate is a failure."""
@@ -31,14 +34,16 @@ class Newton:
         z = z.copy()
         tol = self.st.newton_tol
         prev = math.inf
+        self.last_solve = None
         for it in range(1, self.st.newton_max_iter + 1):
             F = self.pb.residual(z)
             if not np.isfinite(F).all():
                 return z, False, it
             try:
-                d = self.pb.solve_bordered(self.pb.jacobian(z), row, -F, target - row @ z).x
+                self.last_solve = self.pb.solve_bordered(self.pb.jacobian(z), row, -F, target - row @ z)
             except SOLVE_ERRORS:
                 return z, False, it
+            d = self.last_solve.x
             self.nsolve += 1
             if not np.isfinite(d).all():
                 return z, False, it
@@ -53,13 +58,23 @@ class Newton:
             prev = step
         return z, False, self.st.newton_max_iter
 
-    def tangent(self, z: np.ndarray, guess: np.ndarray, w: np.ndarray | None) -> tuple[np.ndarray, BorderedSolve]:
+    def tangent(self, z: np.ndarray, guess: np.ndarray, w: np.ndarray | None,
+                reuse: BorderedSolve | None = None) -> tuple[np.ndarray, BorderedSolve]:
         """Unit tangent at z oriented like ``guess``, and the factorised bordered system it came from.
+
+        ``reuse``: a solve whose factorisation may stand for the Jacobian at z (the last Newton
+        iteration that converged to z, :attr:`last_solve`); its ``border_x`` is the tangent when it
+        has one and was bordered by the same row, as AUTO takes the tangent from the corrector's
+        last factorisation. Otherwise the Jacobian at z is factorised.
 
         Raises ``numpy.linalg.LinAlgError`` (or RuntimeError) at an exactly singular point."""
         row = guess * (w if w is not None else 1.0)
-        sol = self.pb.solve_bordered(self.pb.jacobian(z), row, np.zeros(z.size - 1), 1.0)
-        t = sol.x
+        if reuse is not None and reuse.border_x is not None and np.array_equal(reuse.row, row):
+            sol = reuse
+            t = sol.border_x
+        else:
+            sol = self.pb.solve_bordered(self.pb.jacobian(z), row, np.zeros(z.size - 1), 1.0)
+            t = sol.x
         norm = wnorm(t, w)
         if not (np.all(np.isfinite(t)) and norm > 0):
             raise np.linalg.LinAlgError("tangent not computable")
@@ -130,7 +145,7 @@ def at_param(problem: Problem, a: Point, b: Point, value: float, newton: Newton,
     z[-1] = value
     if not full:
         tau = a.tangent + frac * (b.tangent - a.tangent)
-        return Point(z, tau / wnorm(tau, w), problem.record(z), np.full(a.tests.size, np.nan))
+        return Point(z, tau / wnorm(tau, w), problem.record_solved(z, newton.last_solve), np.full(a.tests.size, np.nan))
     try:
         return newton.full_point(z, a.tangent, w)
     except SOLVE_ERRORS:

@@ -95,11 +95,11 @@ class BorderedCollocation:
             raise RuntimeError("singular interval block")
         shoot = np.empty(2)
         _, sign2 = solve_reduced(red_vals, red_rhs, np.ascontiguousarray(rhs_per, dtype=float), ph, be, N, m, s,
-                                 piv_mesh, sol, shoot)
+                                 piv_mesh, sol, shoot, np.empty_like(sol))
         if sign2 == 0.0:
             raise RuntimeError("singular bordered collocation system")
         out = np.empty(nx + 2)
-        expand(piv_rows, sol[:(N + 1) * s].reshape(N + 1, s), sol[(N + 1) * s:], N, m, s, out)
+        expand(piv_rows, sol[:(N + 1) * s].reshape(N + 1, s), sol[(N + 1) * s:], N, m, s, 1.0, out)
         return out
 
 

@@ -34,6 +34,7 @@ import numpy as np
 import scipy.sparse
 import scipy.sparse.linalg
 
+from .collocation import reduced_monodromy
 from .problem import BorderedSolve
 
 if TYPE_CHECKING:
@@ -46,10 +47,32 @@ __all__ = ["CollocationSolve", "column_index", "matvec", "sparse_jacobian", "den
 @dataclass(frozen=True)
 class CollocationSolve(BorderedSolve):
     """A bordered solve of the collocation system with the shooting factor of its determinant:
-    ``shoot_logdet`` = log|r|, ``shoot_sign`` = sign r (see the module docstring)."""
+    ``shoot_logdet`` = log|r|, ``shoot_sign`` = sign r (see the module docstring), and the
+    condensed block rows ``blocks`` ((N, n, 2n+2), :func:`~.collocation.condense`), from which
+    :meth:`monodromy` follows at the cost of N small solves."""
 
     shoot_logdet: float = float("nan")
     shoot_sign: float = float("nan")
+    blocks: np.ndarray | None = None
+
+    def monodromy(self) -> np.ndarray | None:
+        """The monodromy matrix of the linearised flow of the Jacobian this solve factorised (None
+        without blocks or when a block is singular).
+
+        Examples
+        --------
+        One interval of x' = -x (n = 1) whose condensed row reads e^T x_0 - x_1 = 0 has M = e^-T:
+
+        >>> blocks = np.array([[[math.exp(-2.0), -1.0, 0.0, 0.0]]])
+        >>> s = CollocationSolve(np.zeros(2), np.zeros(2), blocks=blocks)
+        >>> round(float(s.monodromy()[0, 0]), 12) == round(math.exp(-2.0), 12)
+        True
+        """
+        if self.blocks is None:
+            return None
+        n = self.blocks.shape[1]
+        M = np.empty((n, n))
+        return M if reduced_monodromy(self.blocks, self.blocks.shape[0], n, M) else None
 
     def bpc_test(self, tangent: np.ndarray) -> float:
         """sign(det [J; τ]) · |r| / |row·τ|: continuous, linear next to a simple branch point of cycles.

@@ -44,6 +44,34 @@ __all__ = ["CycleProblem", "continue_cycles"]
 DS_MAX_FRACTION = 0.3
 #: Largest relative change of the period in one step (see CycleProblem.step_too_large).
 MAX_PERIOD_CHANGE = 0.05
+#: Multipliers smaller than this times the largest one are at the rounding level of the monodromy
+#: matrix (its product of N transfer matrices carries errors of ~1e-16 times its norm): the torus
+#: and period-doubling tests treat them as 0 (see :func:`resolved_multipliers`).
+MULTIPLIER_FLOOR = 1e3 * float(np.finfo(float).eps)
+
+
+def resolved_multipliers(record: dict) -> np.ndarray:
+    """The nontrivial multipliers of a cycle record, with those below the rounding level
+    (:data:`MULTIPLIER_FLOOR` times the largest modulus) set to 0.
+
+    On a strongly unstable cycle (μ_max ~ 1e8, as on HH's unstable branch) the smallest multipliers
+    computed are rounding noise of size ~1e-16 μ_max, complex or of either sign; their products
+    with μ_max are O(1) and would change the sign of the torus test μ_i μ_j - 1 at random places.
+    A genuine pair μ, 1/μ below the floor needs μ_max > (MULTIPLIER_FLOOR)^(-1/2) ≈ 2e6 and cannot
+    be resolved in double precision anyway. Zero keeps the test continuous: a factor μ_s μ_j - 1
+    becomes exactly -1, the value it has whenever μ_s is that small and μ_j resolved.
+
+    Examples
+    --------
+    >>> rec = {"multipliers": np.array([1e8 + 0j, 1.0 + 0j, 2e-8 + 1e-8j, 2e-8 - 1e-8j]), "trivial": 1}
+    >>> resolved_multipliers(rec)
+    array([1.e+08+0.j, 0.e+00+0.j, 0.e+00+0.j])
+    """
+    mu = np.delete(record["multipliers"], record["trivial"])
+    if mu.size == 0:
+        return mu
+    floor = MULTIPLIER_FLOOR * max(1.0, float(np.max(np.abs(record["multipliers"]))))
+    return np.where(np.abs(mu) < floor, 0.0, mu)
 
 
 class CycleProblem(Problem):
@@ -164,18 +192,21 @@ class CycleProblem(Problem):
         if sign == 0.0:
             raise RuntimeError("singular interval block")
         shoot = np.empty(2)
+        tsol = np.empty_like(sol)
         logdet2, sign2 = solve_reduced(red_vals, red_rhs, rhs[ncoll:ncoll + n], phi, beta, N, m, n, piv_mesh, sol,
-                                       shoot)
+                                       shoot, tsol)
         if sign2 == 0.0:
             raise RuntimeError("singular collocation system")
         out = np.empty(self.size)
-        expand(piv_rows, sol[:(N + 1) * n].reshape(N + 1, n), sol[(N + 1) * n:], N, m, n, out)
+        expand(piv_rows, sol[:(N + 1) * n].reshape(N + 1, n), sol[(N + 1) * n:], N, m, n, 1.0, out)
         if not np.isfinite(out.sum()):  # checked once, on the solution: non-finite entries propagate to it
             raise RuntimeError("non-finite entries in the collocation system" if not (
                 np.isfinite(J.sum()) and np.isfinite(rhs.sum()) and np.isfinite(row.sum())) else
                 "non-finite solution of the collocation system")
+        border = np.empty(self.size)  # [J; row] x = [0; 1] from the same factors: the tangent's direction
+        expand(piv_rows, tsol[:(N + 1) * n].reshape(N + 1, n), tsol[(N + 1) * n:], N, m, n, 0.0, border)
         return CollocationSolve(out, row.copy(), float(logdet + logdet2), float(sign * sign2), float(shoot[0]),
-                                float(shoot[1]))
+                                float(shoot[1]), red_vals.copy(), border_x=border)
 
     def weights(self, z: np.ndarray) -> np.ndarray:
         """Mesh weights for the orbit (its L2 norm), 1 for the parameter, and for the period 1 up to
@@ -190,10 +221,15 @@ class CycleProblem(Problem):
         return w
 
     # -- per-point data and test functions ----------------------------------------------
-    def multipliers(self, X: np.ndarray, T: float, p: np.ndarray) -> np.ndarray:
-        M = np.empty((self.n, self.n))
-        if not self.k_mono(X, T, p, self.h, self.basis.L, self.basis.D, M):
-            return np.full(self.n, np.nan + 0j)
+    def multipliers(self, X: np.ndarray, T: float, p: np.ndarray, solve: BorderedSolve | None = None) -> np.ndarray:
+        """Floquet multipliers by decreasing modulus, from the condensed blocks of ``solve`` when it
+        has them (a factorisation of the Jacobian at, or within a converged Newton update of, the
+        point), else by condensing the Jacobian at (X, T, p)."""
+        M = solve.monodromy() if isinstance(solve, CollocationSolve) else None
+        if M is None:
+            M = np.empty((self.n, self.n))
+            if not self.k_mono(X, T, p, self.h, self.basis.L, self.basis.D, M):
+                return np.full(self.n, np.nan + 0j)
         mu = np.linalg.eigvals(M)
         return mu[np.argsort(-np.abs(mu), kind="stable")]
 
@@ -216,8 +252,13 @@ class CycleProblem(Problem):
             return None
 
     def record(self, z: np.ndarray) -> dict:
+        return self.record_solved(z, None)  # subclasses extend record_solved, which both paths go through
+
+    def record_solved(self, z: np.ndarray, solve: BorderedSolve | None) -> dict:
+        """The record with the Floquet multipliers from the condensed blocks of ``solve`` when given
+        (no second condensation; the Jacobian differs from the one at z by a converged Newton update)."""
         X, T, p = self.unpack(z)
-        mu = self.multipliers(X, T, p)
+        mu = self.multipliers(X, T, p, solve)
         k = int(np.argmin(np.abs(mu - 1.0))) if np.all(np.isfinite(mu)) else 0
         others = np.delete(mu, k)
         mean = self.node_weights @ X
@@ -231,7 +272,7 @@ class CycleProblem(Problem):
 
     def test_functions(self, z: np.ndarray, tangent: np.ndarray, record: dict,
                        bordered: BorderedSolve) -> np.ndarray:
-        mu = np.delete(record["multipliers"], record["trivial"])
+        mu = resolved_multipliers(record)
         pd = product_test(mu + 1.0)
         if mu.size >= 2:
             i, j = np.triu_indices(mu.size, 1)
@@ -245,15 +286,14 @@ class CycleProblem(Problem):
 
     def is_candidate(self, kind: str, a: dict, b: dict) -> Discard | None:
         # a torus bifurcation needs a complex pair of nontrivial multipliers (not a real pair mu, 1/mu)
-        if kind != "NS" or any(bool(np.any(np.abs(np.delete(r["multipliers"], r["trivial"]).imag) > 1e-8))
-                               for r in (a, b)):
+        if kind != "NS" or any(bool(np.any(np.abs(resolved_multipliers(r).imag) > 1e-8)) for r in (a, b)):
             return None
         return Discard("neutral saddle cycle (a real pair of multipliers μ, 1/μ), not a torus bifurcation")
 
     def special_point(self, kind: str, z: np.ndarray, tangent: np.ndarray, record: dict) -> SpecialPoint | Discard:
         X, T, p = self.unpack(z)
         mu = record["multipliers"]
-        nontriv = np.delete(mu, record["trivial"])
+        nontriv = resolved_multipliers(record)
         data = {"period": T, "frequency_hz": 1.0 / (T * self.cm.model.seconds_per_time_unit), "multipliers": mu,
                 "amplitude": record["amplitude"]}
         if kind in ("LPC", "BPC") and record["amplitude"] < 0.5 * self.amp_max and near_hopf(self, z, record):

@@ -148,7 +148,7 @@ def _step(run: _Run, prev: Point, ds: float) -> tuple[np.ndarray | None, np.ndar
     if not ok:
         return None, None, None, iters
     try:
-        tau, sol = run.newton.tangent(z_new, t_prev, w)
+        tau, sol = run.newton.tangent(z_new, t_prev, w, reuse=run.newton.last_solve)
     except SOLVE_ERRORS:
         return None, None, None, iters
     cos = float(np.clip((tau * (w if w is not None else 1.0)) @ t_prev, -1, 1))
@@ -195,7 +195,7 @@ def _direction(run: _Run, start: Point, sign: float, n_done: int, out: list[Poin
         if z_new[-1] < lo or z_new[-1] > hi:
             extra, status = _to_bound(run, prev, z_new, w)
             return out + extra, status
-        rec = problem.record(z_new)
+        rec = problem.record_solved(z_new, sol)
         if ds > 4.0 * st.ds_min and problem.step_too_large(prev.record, rec):
             ds *= st.shrink  # the problem's own measure of change (e.g. a cycle's period) moved too much
             continue

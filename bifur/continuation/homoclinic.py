@@ -41,7 +41,7 @@ from ..model import Model
 from .cycles import CycleProblem
 from .engine import continuation
 from .equilibria import check_autonomous
-from .problem import Point
+from .problem import BorderedSolve, Point
 from .report import raw_to_branch
 from .settings import ContinuationSettings
 from .snic import fold_null_vectors
@@ -140,8 +140,8 @@ class FixedPeriodProblem(CycleProblem):
     def test_functions(self, z, tangent, record, bordered) -> np.ndarray:
         return np.zeros(0)
 
-    def record(self, z: np.ndarray) -> dict:
-        rec = super().record(z)
+    def record_solved(self, z: np.ndarray, solve: BorderedSolve | None) -> dict:
+        rec = super().record_solved(z, solve)
         rec["p1"] = float(z[self.nx])
         return rec
 

@@ -50,12 +50,17 @@ class BorderedSolve:
 
     Since J is (N-1) x N with kernel spanned by the unit tangent τ, det [J; r^T] = (r·τ) det [J; τ^T]:
     :meth:`det_along` gives det [J; τ^T], whose sign changes at branch points.
+
+    ``border_x`` is the solution of [J; r^T] x = [0; 1] from the same factorisation when the solver
+    provides it at little cost (None otherwise): the kernel direction of J scaled so that r·x = 1,
+    i.e. the unnormalised tangent oriented by r.
     """
 
     x: np.ndarray
     row: np.ndarray
     logdet: float = float("nan")
     sign: float = float("nan")
+    border_x: np.ndarray | None = field(default=None, kw_only=True)
 
     def det_along(self, tangent: np.ndarray) -> tuple[float, float]:
         """(log|det [J; τ^T]|, sign) for the tangent τ."""
@@ -122,6 +127,12 @@ class Problem:
     def record(self, z: np.ndarray) -> dict:
         """Per-point data stored on the branch (eigenvalues, stability, ...)."""
         return {}
+
+    def record_solved(self, z: np.ndarray, solve: BorderedSolve | None) -> dict:
+        """:meth:`record` at a point z that Newton's method just converged to, given the bordered
+        solve of its last iteration (a factorisation of the Jacobian within one converged update
+        of z), which a problem may reuse instead of factorising again. Default: ``record(z)``."""
+        return self.record(z)
 
     def test_functions(self, z: np.ndarray, tangent: np.ndarray, record: dict,
                        bordered: BorderedSolve) -> np.ndarray:
