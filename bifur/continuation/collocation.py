@@ -203,15 +203,11 @@ def condense(vals, rhs, phi, beta, N, m, n, red_vals, red_rhs, piv_rows):
             for c in range(n):
                 r = k * n + c
                 base = ((j * m + k) * n + c) * per_row
-                for i in range(m + 1):
-                    for d in range(n):
-                        v = vals[base + i * n + d]
-                        if i == 0:
-                            A[r, nin + d] = v
-                        elif i == m:
-                            A[r, nin + n + d] = v
-                        else:
-                            A[r, (i - 1) * n + d] = v
+                for d in range(nin):  # node blocks i = 1..m-1: the interior columns
+                    A[r, d] = vals[base + n + d]
+                for d in range(n):  # i = 0 and i = m: the left and right mesh nodes
+                    A[r, nin + d] = vals[base + d]
+                    A[r, nin + n + d] = vals[base + m * n + d]
                 A[r, nin + 2 * n] = vals[base + (m + 1) * n]
                 A[r, nin + 2 * n + 1] = vals[base + (m + 1) * n + 1]
                 A[r, ncol - 1] = rhs[(j * m + k) * n + c]
