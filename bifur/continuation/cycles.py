@@ -146,12 +146,16 @@ class CycleProblem(Problem):
 
     def set_reference(self, X: np.ndarray) -> None:
         """Use X as reference orbit of the phase condition ∫ x·x̂' dτ = 0."""
-        b, m = self.basis, self.m
-        idx = np.arange(self.N)[:, None] * m + np.arange(m + 1)[None, :]
-        g = np.einsum("ki,jic->jkc", b.D, X[idx])  # h_j x̂' at the Gauss points
-        coef = np.zeros((self.P, self.n))
-        contrib = np.einsum("k,ki,jkc->jic", b.w, b.L, g)
-        np.add.at(coef, idx, contrib)
+        # ∫ x·x̂' dτ by Gauss quadrature on every interval: with h_j x̂' = Σ_l D[k,l] x̂_jl at the Gauss
+        # points, node i of interval j gets Σ_l Q[i,l] x̂_jl, Q = Lᵀ diag(w) D (the mesh cancels)
+        N, m, n = self.N, self.m, self.n
+        Q = self.basis.L.T @ (self.basis.w[:, None] * self.basis.D)
+        inner = X[:N * m].reshape(N, m, n)
+        nodes = np.concatenate([inner, X[m::m][:, None, :]], axis=1)  # (N, m+1, n): the nodes of each interval
+        contrib = Q @ nodes
+        coef = np.zeros((self.P, n))
+        coef[:N * m] = contrib[:, :m].reshape(N * m, n)
+        coef[m::m] += contrib[:, m]  # the right node of interval j is the left node of interval j+1
         self.phase = coef.reshape(-1)
 
     def unpack(self, z: np.ndarray) -> tuple[np.ndarray, float, np.ndarray]:
