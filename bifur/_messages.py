@@ -117,7 +117,7 @@ def name_module(module: str, model: str) -> None:
 #: What the compiled functions are for, by name (others are shown by their own name).
 STAGES = {"solve": "simulation", "events_batch": "simulation", "flow_to_event": "simulation",
           "damped_newton": "equilibria", "clamp_scan": "equilibria", "deflated_search": "equilibria",
-          "colloc_residual": "cycles", "colloc_jacobian": "cycles", "colloc_monodromy": "cycles",
+          "colloc_residual": "cycles", "colloc_jacobian": "cycles",
           **{f: "derivatives" for f in ("rhs", "jac", "dfdp", "d2", "d3", "rhs_t", "jac_t")}}
 
 

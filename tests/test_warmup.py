@@ -46,7 +46,7 @@ def test_the_warm_up_compiles_every_kernel_signature_a_first_fi_curve_needs():
     missing = {k for k in fi - warm if ".exprel_d" not in k}
     assert not missing, sorted(missing)
     names = {k.split("(")[0].rsplit(".", 1)[-1] for k in fi}  # the comparison saw the kernels of all stages
-    assert {"solve", "condense", "solve_reduced", "colloc_monodromy", "deflated_search"} <= names, names
+    assert {"solve", "condense", "solve_reduced", "reduced_monodromy", "deflated_search"} <= names, names
 
 
 def test_kernels_of_bifur_begin_stages_and_nothing_else_does():

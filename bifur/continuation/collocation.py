@@ -14,9 +14,10 @@ over the N+1 mesh nodes, T and p; :func:`solve_reduced` eliminates the inner mes
 after another (row pivoting over the 2n rows that hold each node), solves the dense system
 left in (x(0), x(1), T, p) and back-substitutes; :func:`expand` recovers the interior nodes.
 Everything is O(N n^3) and runs in numba, and both steps return log|det| and its sign for the
-branch-point test function. The Floquet multipliers come from the same blocks: condensing each interval
-gives the map M_j from x(τ_j) to x(τ_{j+1}) of the linearised flow, and the monodromy
-matrix is M_{N-1} ... M_0.
+branch-point test function. The Floquet multipliers come from the same factorisation
+(:func:`reduced_monodromy`): the n rows that condensation leaves of interval j give the map
+M_j from x(τ_j) to x(τ_{j+1}) of the linearised flow, and the monodromy matrix is
+M_{N-1} ... M_0.
 """
 from __future__ import annotations
 
@@ -28,11 +29,11 @@ from .._jit import cached_njit, I64 as _I
 from .._linalg import lu_factor, lu_solve_matrix
 from .._mesh import Basis, adapt_mesh, evaluate, node_times, node_weights
 
-__all__ = ["Basis", "colloc_residual", "colloc_jacobian", "colloc_monodromy", "condense", "solve_reduced",
-           "expand", "reduced_monodromy", "evaluate", "node_times", "adapt_mesh", "node_weights"]
+__all__ = ["Basis", "colloc_residual", "colloc_jacobian", "condense", "solve_reduced", "expand",
+           "reduced_monodromy", "evaluate", "node_times", "adapt_mesh", "node_weights"]
 
 #: Kernels a compiled model binds to the addresses of its functions (bifur.codegen.CompiledModel.kernel).
-__kernels__ = ("colloc_residual", "colloc_jacobian", "colloc_monodromy")
+__kernels__ = ("colloc_residual", "colloc_jacobian")
 
 
 @cached_njit(error_model="numpy")
@@ -105,53 +106,6 @@ def colloc_jacobian(rhs_t_into, jac_t_into, dfdp_into, X, T, p, ip, h, L, D, val
                 vals[pos + 1] = -hT * Fp[c, ip]
                 pos += 2
     return pos
-
-
-@cached_njit(error_model="numpy")
-def colloc_monodromy(jac_t_into, X, T, p, h, L, D, M):
-    """Monodromy matrix of the linearised flow by condensation of each interval's interior nodes.
-
-    Returns False if an interval block is singular.
-    """
-    N = h.shape[0]
-    m = L.shape[0]
-    n = X.shape[1]
-    y = np.empty(n)
-    J = np.empty((n, n))
-    G = np.empty((m * n, m * n))
-    R = np.empty((m * n, n))
-    piv = np.empty(m * n, dtype=np.int64)
-    tmp = np.empty((n, n))
-    for a in range(n):
-        for b in range(n):
-            M[a, b] = 1.0 if a == b else 0.0
-    for j in range(N):
-        base = j * m
-        hT = h[j] * T
-        for k in range(m):
-            _at_gauss(L, X, base, k, y)
-            call(jac_t_into, 0.0, y, p, J)
-            for c in range(n):
-                row = k * n + c
-                for d in range(n):
-                    # column block i = 0 goes to the right-hand side (with a minus sign)
-                    R[row, d] = -_entry(D, L, hT, J, k, _I(0), c, d)
-                    for i in range(1, m + 1):
-                        G[row, (i - 1) * n + d] = _entry(D, L, hT, J, k, i, c, d)
-        if not lu_factor(G, piv):
-            return False
-        lu_solve_matrix(G, piv, R)
-        # M <- M_j M with M_j = rows of the last node
-        for a in range(n):
-            for b in range(n):
-                s = 0.0
-                for c in range(n):
-                    s += R[(m - 1) * n + a, c] * M[c, b]
-                tmp[a, b] = s
-        for a in range(n):
-            for b in range(n):
-                M[a, b] = tmp[a, b]
-    return True
 
 
 @cached_njit(error_model="numpy")

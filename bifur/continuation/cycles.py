@@ -26,7 +26,7 @@ from ..cycle import Cycle
 from ..errors import ModelError, Status, StatusCode
 from ..model import Model
 from .collocation import (Basis, adapt_mesh, condense, evaluate, expand, node_times, node_weights,
-                          solve_reduced)
+                          reduced_monodromy, solve_reduced)
 from .cycle_linear import CollocationSolve, kernel_vector, pd_eigenfunction
 from . import cycle_starts
 from .cycle_refine import refine_branch_point
@@ -123,7 +123,6 @@ class CycleProblem(Problem):
                      np.empty((self.N, self.n, 3 * self.n + 3)), np.empty((self.N + 1) * self.n + 2))
         self.k_res = cm.kernel("colloc_residual")
         self.k_jac = cm.kernel("colloc_jacobian")
-        self.k_mono = cm.kernel("colloc_monodromy")
         self.adapt_every = adapt_every
         self.max_period_factor = max_period_factor
         self.set_mesh(mesh)
@@ -229,13 +228,23 @@ class CycleProblem(Problem):
         """Floquet multipliers by decreasing modulus, from the condensed blocks of ``solve`` when it
         has them (a factorisation of the Jacobian at, or within a converged Newton update of, the
         point), else by condensing the Jacobian at (X, T, p)."""
-        M = solve.monodromy() if isinstance(solve, CollocationSolve) else None
+        M = solve.monodromy() if isinstance(solve, CollocationSolve) else self._monodromy(X, T, p)
         if M is None:
-            M = np.empty((self.n, self.n))
-            if not self.k_mono(X, T, p, self.h, self.basis.L, self.basis.D, M):
-                return np.full(self.n, np.nan + 0j)
+            return np.full(self.n, np.nan + 0j)
         mu = np.linalg.eigvals(M)
         return mu[np.argsort(-np.abs(mu), kind="stable")]
+
+    def _monodromy(self, X: np.ndarray, T: float, p: np.ndarray) -> np.ndarray | None:
+        """The monodromy matrix at (X, T, p) from the condensed blocks of the Jacobian there (None when
+        an interval block is singular)."""
+        N, m, n, nx = self.N, self.m, self.n, self.nx
+        vals = np.empty(self.nk)
+        self.k_jac(X, T, p, self.ip, self.h, self.basis.L, self.basis.D, vals)
+        red_vals, red_rhs, piv_rows, _, _ = self._red
+        _, sign = condense(vals, np.zeros(N * m * n), np.zeros(nx + 3), np.zeros(nx + 3), N, m, n, red_vals,
+                           red_rhs, piv_rows)
+        M = np.empty((n, n))
+        return M if sign != 0.0 and reduced_monodromy(red_vals, N, n, M) else None
 
     def step_too_large(self, previous: dict, record: dict) -> bool:
         """A step may change the period by at most :data:`MAX_PERIOD_CHANGE` of itself: where the
