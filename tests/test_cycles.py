@@ -189,7 +189,8 @@ def test_torus_and_doubling_tests_ignore_multipliers_at_rounding_level():
     so the torus test μi μj - 1 changed sign at random places (eight 'neutral saddles' located and
     discarded on the branch). Flipping the sign of such a multiplier must not change any test; a
     genuine neutral saddle (μ, 1/μ, both resolved) still changes the sign of the torus test."""
-    from bifur.continuation.cycles import CycleProblem, resolved_multipliers
+    from bifur.continuation.cycles import CycleProblem
+    from bifur.continuation.cycle_linear import resolved_multipliers
     from bifur.continuation.collocation import Basis
     from bifur.continuation.problem import BorderedSolve
     cm = hodgkin_huxley().compile()

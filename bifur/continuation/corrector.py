@@ -145,7 +145,8 @@ def at_param(problem: Problem, a: Point, b: Point, value: float, newton: Newton,
     z[-1] = value
     if not full:
         tau = a.tangent + frac * (b.tangent - a.tangent)
-        return Point(z, tau / wnorm(tau, w), problem.record_solved(z, newton.last_solve), np.full(a.tests.size, np.nan))
+        return Point(z, tau / wnorm(tau, w), problem.record_solved(z, newton.last_solve),
+                     np.full(a.tests.size, np.nan))
     try:
         return newton.full_point(z, a.tangent, w)
     except SOLVE_ERRORS:

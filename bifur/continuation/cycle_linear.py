@@ -1,5 +1,6 @@
 """Linear algebra of the collocation system beyond Newton's solve: the branch-point test of cycles,
-the period-doubling eigenfunction, kernel vectors at branch points of cycles, and the dense
+the monodromy matrix of a factorisation and which of its multipliers are resolved, the
+period-doubling eigenfunction, kernel vectors at branch points of cycles, and the dense
 Jacobian for the few one-off computations that need it.
 
 Branch-point test (BPC). The determinant of the bordered collocation matrix [J; τ] vanishes
@@ -40,8 +41,39 @@ from .problem import BorderedSolve
 if TYPE_CHECKING:
     from .cycles import CycleProblem
 
-__all__ = ["CollocationSolve", "column_index", "matvec", "sparse_jacobian", "dense_jacobian", "transfer_maps",
-           "pd_eigenfunction", "kernel_vector", "left_null_vector", "other_branch"]
+__all__ = ["CollocationSolve", "resolved_multipliers", "MULTIPLIER_FLOOR", "column_index", "matvec",
+           "sparse_jacobian", "dense_jacobian", "transfer_maps", "pd_eigenfunction", "kernel_vector",
+           "left_null_vector", "other_branch"]
+
+
+#: Multipliers smaller than this times the largest one are at the rounding level of the monodromy
+#: matrix (its product of N transfer matrices carries errors of ~1e-16 times its norm): the torus
+#: and period-doubling tests treat them as 0 (see :func:`resolved_multipliers`).
+MULTIPLIER_FLOOR = 1e3 * float(np.finfo(float).eps)
+
+
+def resolved_multipliers(record: dict) -> np.ndarray:
+    """The nontrivial multipliers of a cycle record, with those below the rounding level
+    (:data:`MULTIPLIER_FLOOR` times the largest modulus) set to 0.
+
+    On a strongly unstable cycle (μ_max ~ 1e8, as on HH's unstable branch) the smallest multipliers
+    computed are rounding noise of size ~1e-16 μ_max, complex or of either sign; their products
+    with μ_max are O(1) and would change the sign of the torus test μ_i μ_j - 1 at random places.
+    A genuine pair μ, 1/μ below the floor needs μ_max > (MULTIPLIER_FLOOR)^(-1/2) ≈ 2e6 and cannot
+    be resolved in double precision anyway. Zero keeps the test continuous: a factor μ_s μ_j - 1
+    becomes exactly -1, the value it has whenever μ_s is that small and μ_j resolved.
+
+    Examples
+    --------
+    >>> rec = {"multipliers": np.array([1e8 + 0j, 1.0 + 0j, 2e-8 + 1e-8j, 2e-8 - 1e-8j]), "trivial": 1}
+    >>> resolved_multipliers(rec)
+    array([1.e+08+0.j, 0.e+00+0.j, 0.e+00+0.j])
+    """
+    mu = np.delete(record["multipliers"], record["trivial"])
+    if mu.size == 0:
+        return mu
+    floor = MULTIPLIER_FLOOR * max(1.0, float(np.max(np.abs(record["multipliers"]))))
+    return np.where(np.abs(mu) < floor, 0.0, mu)
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from ..errors import ModelError, Status, StatusCode
 from ..model import Model
 from .collocation import (Basis, adapt_mesh, condense, evaluate, expand, node_times, node_weights,
                           reduced_monodromy, solve_reduced)
-from .cycle_linear import CollocationSolve, kernel_vector, pd_eigenfunction
+from .cycle_linear import CollocationSolve, kernel_vector, pd_eigenfunction, resolved_multipliers
 from . import cycle_starts
 from .cycle_refine import refine_branch_point
 from .cycle_ends import classify_divergence, divergence_end, hopf_end_points, near_hopf
@@ -44,36 +44,6 @@ __all__ = ["CycleProblem", "continue_cycles"]
 DS_MAX_FRACTION = 0.3
 #: Largest relative change of the period in one step (see CycleProblem.step_too_large).
 MAX_PERIOD_CHANGE = 0.05
-#: Multipliers smaller than this times the largest one are at the rounding level of the monodromy
-#: matrix (its product of N transfer matrices carries errors of ~1e-16 times its norm): the torus
-#: and period-doubling tests treat them as 0 (see :func:`resolved_multipliers`).
-MULTIPLIER_FLOOR = 1e3 * float(np.finfo(float).eps)
-
-
-def resolved_multipliers(record: dict) -> np.ndarray:
-    """The nontrivial multipliers of a cycle record, with those below the rounding level
-    (:data:`MULTIPLIER_FLOOR` times the largest modulus) set to 0.
-
-    On a strongly unstable cycle (μ_max ~ 1e8, as on HH's unstable branch) the smallest multipliers
-    computed are rounding noise of size ~1e-16 μ_max, complex or of either sign; their products
-    with μ_max are O(1) and would change the sign of the torus test μ_i μ_j - 1 at random places.
-    A genuine pair μ, 1/μ below the floor needs μ_max > (MULTIPLIER_FLOOR)^(-1/2) ≈ 2e6 and cannot
-    be resolved in double precision anyway. Zero keeps the test continuous: a factor μ_s μ_j - 1
-    becomes exactly -1, the value it has whenever μ_s is that small and μ_j resolved.
-
-    Examples
-    --------
-    >>> rec = {"multipliers": np.array([1e8 + 0j, 1.0 + 0j, 2e-8 + 1e-8j, 2e-8 - 1e-8j]), "trivial": 1}
-    >>> resolved_multipliers(rec)
-    array([1.e+08+0.j, 0.e+00+0.j, 0.e+00+0.j])
-    """
-    mu = np.delete(record["multipliers"], record["trivial"])
-    if mu.size == 0:
-        return mu
-    floor = MULTIPLIER_FLOOR * max(1.0, float(np.max(np.abs(record["multipliers"]))))
-    return np.where(np.abs(mu) < floor, 0.0, mu)
-
-
 class CycleProblem(Problem):
     """Periodic orbits (x(·), T, p) by collocation, continued in one parameter.
 
@@ -224,7 +194,8 @@ class CycleProblem(Problem):
         return w
 
     # -- per-point data and test functions ----------------------------------------------
-    def multipliers(self, X: np.ndarray, T: float, p: np.ndarray, solve: BorderedSolve | None = None) -> np.ndarray:
+    def multipliers(self, X: np.ndarray, T: float, p: np.ndarray,
+                    solve: BorderedSolve | None = None) -> np.ndarray:
         """Floquet multipliers by decreasing modulus, from the condensed blocks of ``solve`` when it
         has them (a factorisation of the Jacobian at, or within a converged Newton update of, the
         point), else by condensing the Jacobian at (X, T, p)."""
